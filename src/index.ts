@@ -1,0 +1,20 @@
+/**
+ * framepipe: open any video source, get exactly the frames you ask for with their true timestamps.
+ *
+ * @example
+ * ```ts
+ * import { openVideo } from 'framepipe';
+ * await using video = await openVideo('clip.mp4', { sampling: { every: 30 }, output: { width: 224, height: 224 } });
+ * for await (const frame of video.frames()) console.log(frame.index, frame.ptsSeconds);
+ * ```
+ */
+export { ERROR_CODES, type ErrorCode, FramepipeError, isFramepipeError, toFramepipeError } from './core/errors.ts';
+export type * from './core/types.ts';
+export type { HardwareAcceleration } from './decode/decoder.ts';
+export { type ImageFormat, ImageEncoder } from './decode/image.ts';
+export type { BudgetOptions, DecodeOptions, OpenVideoOptions, VideoWarning } from './pipeline/options.ts';
+export { openVideo, type RunOptions, Video } from './pipeline/video.ts';
+export { type FilterPlan, planFilterGraph } from './preprocess/filter-graph.ts';
+export type { FrameRef, Selection, Selector, Timeline } from './sampling/types.ts';
+export { registerResolver, resolveSource } from './sources/index.ts';
+export type { OpenableSource, ReconnectOptions, RetryOptions, SourceInput, SourceOptions, SourceResolver, SourceWarning } from './sources/types.ts';

@@ -1,0 +1,117 @@
+/**
+ * Derives the FFmpeg filter graph (rotate → crop → resize/fit → pixel format) that turns decoded frames
+ * into the requested output. Pure: the decode worker runs the description it returns.
+ */
+import { FramepipeError } from '../core/errors.ts';
+import type { Fit, Layout, OutputOptions, PixelFormat } from '../core/types.ts';
+
+/** The displayed geometry of the input. */
+export interface InputGeometry {
+  /** Displayed width (rotation applied). */
+  width: number;
+  /** Displayed height (rotation applied). */
+  height: number;
+  /** Clockwise rotation to apply to coded frames. */
+  rotation: 0 | 90 | 180 | 270;
+}
+
+/** The filter description and what comes out of it. */
+export interface FilterPlan {
+  /** FFmpeg filter chain, e.g. `transpose=clock,scale=224:224:…,format=rgb24`. */
+  description: string;
+  width: number;
+  height: number;
+  channels: number;
+  format: PixelFormat;
+  layout: Layout;
+  /** True when FFmpeg emits planar data (G,B,R[,A] planes) that only needs its planes reordered. */
+  planar: boolean;
+}
+
+const CHANNELS: Record<PixelFormat, number> = { rgb24: 3, bgr24: 3, gray: 1, rgba: 4 };
+const PLANAR_FORMAT: Record<PixelFormat, string> = { rgb24: 'gbrp', bgr24: 'gbrp', gray: 'gray', rgba: 'gbrap' };
+const MAX_SIDE = 16384;
+
+/** Number of channels of a pixel format. */
+export function channelsOf(format: PixelFormat): number {
+  return CHANNELS[format];
+}
+
+/**
+ * Builds the filter chain for `output` given the input geometry.
+ *
+ * @example
+ * ```ts
+ * planFilterGraph({ width: 1920, height: 1080, rotation: 0 }, { width: 224, height: 224, fit: 'cover' });
+ * // → scale=224:224:force_original_aspect_ratio=increase…,crop=224:224,format=rgb24
+ * ```
+ */
+export function planFilterGraph(input: InputGeometry, output: OutputOptions = {}): FilterPlan {
+  const format = output.pixelFormat ?? 'rgb24';
+  const layout = output.layout ?? 'hwc';
+  const steps: string[] = [...rotationSteps(input.rotation)];
+  let width = input.width;
+  let height = input.height;
+  if (output.crop) {
+    const c = checkCrop(output.crop, width, height);
+    steps.push(`crop=${c.width}:${c.height}:${c.x}:${c.y}`);
+    width = c.width;
+    height = c.height;
+  }
+  const target = targetSize(width, height, output.width, output.height);
+  if (target.width !== width || target.height !== height) {
+    steps.push(...fitSteps(output.fit ?? 'fill', target.width, target.height, output.padColor ?? 'black'));
+  } else {
+    // Still convert the range explicitly: RGB output is full range whatever the source's range is.
+    steps.push('scale=out_range=full');
+  }
+  const planar = layout === 'chw' && format !== 'gray';
+  steps.push(`format=${planar ? PLANAR_FORMAT[format] : format}`);
+  return { description: steps.join(','), width: target.width, height: target.height, channels: CHANNELS[format], format, layout, planar };
+}
+
+function rotationSteps(rotation: 0 | 90 | 180 | 270): string[] {
+  if (rotation === 90) return ['transpose=clock'];
+  if (rotation === 270) return ['transpose=cclock'];
+  if (rotation === 180) return ['hflip', 'vflip'];
+  return [];
+}
+
+function checkCrop(crop: NonNullable<OutputOptions['crop']>, width: number, height: number) {
+  const { x, y, width: w, height: h } = crop;
+  const ints = [x, y, w, h].every((v) => Number.isInteger(v));
+  if (!ints || x < 0 || y < 0 || w < 1 || h < 1 || x + w > width || y + h > height) {
+    throw new FramepipeError(
+      'ERR_INVALID_OPTIONS',
+      `output.crop ${JSON.stringify(crop)} does not fit inside the ${width}x${height} displayed frame; use integers with x+width ≤ ${width} and y+height ≤ ${height}.`,
+      { details: { option: 'output.crop', value: crop } },
+    );
+  }
+  return crop;
+}
+
+function targetSize(width: number, height: number, w?: number, h?: number): { width: number; height: number } {
+  for (const [name, v] of [['output.width', w], ['output.height', h]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > MAX_SIDE)) {
+      throw new FramepipeError('ERR_INVALID_OPTIONS', `${name} must be an integer from 1 to ${MAX_SIDE}, got ${v}.`, {
+        details: { option: name, value: v },
+      });
+    }
+  }
+  if (w !== undefined && h !== undefined) return { width: w, height: h };
+  if (w !== undefined) return { width: w, height: Math.max(1, Math.round((height * w) / width)) };
+  if (h !== undefined) return { width: Math.max(1, Math.round((width * h) / height)), height: h };
+  return { width, height };
+}
+
+function fitSteps(fit: Fit, w: number, h: number, pad: string): string[] {
+  const scale = `scale=${w}:${h}:out_range=full`;
+  if (fit === 'fill') return [scale];
+  if (fit === 'cover') return [`${scale}:force_original_aspect_ratio=increase`, `crop=${w}:${h}`];
+  if (!/^[#\w]+$/.test(pad)) {
+    throw new FramepipeError('ERR_INVALID_OPTIONS', `output.padColor "${pad}" is not a colour; use #rrggbb or a name like black.`, {
+      details: { option: 'output.padColor', value: pad },
+    });
+  }
+  return [`${scale}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${pad}`];
+}
