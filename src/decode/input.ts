@@ -114,10 +114,18 @@ function missingIndex(spec: InputSpec): FramepipeError | null {
   }
 }
 
-/** Seeks back to the first frame so a later run starts from the beginning. */
-export function rewind(input: OpenedInput): void {
-  const start = input.stream.startTime === AV_NOPTS_VALUE ? 0n : input.stream.startTime;
-  input.formatContext.seekFrameSync(input.stream.index, start, AVSEEK_FLAG_BACKWARD);
+/**
+ * Returns an input positioned at the first frame. MP4/MOV seek exactly through their index; other
+ * containers (MPEG-TS, Matroska without cues, …) may land slightly off, so they are reopened instead.
+ */
+export function rewind(input: OpenedInput, spec: InputSpec): OpenedInput {
+  if (input.info.container.startsWith('mov,')) {
+    const start = input.stream.startTime === AV_NOPTS_VALUE ? 0n : input.stream.startTime;
+    if (input.formatContext.seekFrameSync(input.stream.index, start, AVSEEK_FLAG_BACKWARD) >= 0) return input;
+  }
+  closeInput(input.formatContext);
+  const fresh = openInput(spec);
+  return { ...fresh, info: input.info };
 }
 
 /** Closes the demuxer; safe to call twice. */
@@ -149,9 +157,10 @@ export function rotationOf(stream: Stream): 0 | 90 | 180 | 270 {
   const scale0 = Math.hypot(m0, m3);
   const scale1 = Math.hypot(m1, m4);
   if (scale0 === 0 || scale1 === 0) return 0;
-  // Same formula as av_display_rotation_get: counter-clockwise degrees.
-  const ccw = (Math.atan2(m1 / scale1, m0 / scale0) * 180) / Math.PI;
-  const clockwise = (((Math.round(-ccw / 90) * 90) % 360) + 360) % 360;
+  // av_display_rotation_get() returns the negation of this angle; FFmpeg's CLI rotates the picture
+  // clockwise by exactly this angle (90 → transpose=clock), which is what a player shows.
+  const degrees = (Math.atan2(m1 / scale1, m0 / scale0) * 180) / Math.PI;
+  const clockwise = (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
   return clockwise as 0 | 90 | 180 | 270;
 }
 

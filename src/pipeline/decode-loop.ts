@@ -1,14 +1,18 @@
 /**
- * The synchronous decode loop that runs inside the decode worker: GOP by GOP, ask the sampling plan which
- * frames it needs, seek past GOPs it does not need, decode only the packets those frames depend on, and
- * convert only the frames that are delivered.
+ * The synchronous decode loop that runs inside the decode worker for files and other finite inputs.
+ *
+ * It looks at the stream one display run at a time — the frames shown from one keyframe up to the next —
+ * asks the sampling plan which of them it wants, and feeds the decoder, in decode order, only the packets
+ * up to the last wanted one (non-reference packets nobody wants are dropped by the decoder). Runs with
+ * nothing wanted are never decoded, long gaps are seeked over (constant-frame-rate inputs), and only
+ * delivered frames are converted. Two GOPs are kept in view so that open GOPs (leading pictures that are
+ * decoded after a keyframe but shown before it) land in the right run.
  */
 import { FramepipeError, toFramepipeError } from '../core/errors.ts';
-import type { DecodeStats, FrameMeta, SamplingManifest } from '../core/types.ts';
+import type { DecodeStats, FrameMeta, SamplingManifest, SkipReason } from '../core/types.ts';
 import type { DecodedFrame, FrameConverter, VideoDecoder } from '../decode/decoder.ts';
 import type { OpenedInput } from '../decode/input.ts';
-import type { Gop, PacketReader } from '../decode/packets.ts';
-import type { TensorWriter } from '../preprocess/tensor.ts';
+import type { Gop, GopPacket, PacketReader } from '../decode/packets.ts';
 import type { FrameRef, Selection, Selector } from '../sampling/types.ts';
 
 /** Limits checked while decoding. */
@@ -42,15 +46,31 @@ export interface LoopResult {
   error: FramepipeError | null;
 }
 
+/** A GOP with its place in the stream. */
+interface Window {
+  seq: number;
+  gop: Gop;
+  keyPts: bigint;
+  /** True when no earlier run claimed this GOP's leading pictures (first GOP, or after a seek). */
+  fresh: boolean;
+}
+
 interface Wanted {
   ref: FrameRef;
   selection: Selection;
 }
 
-/** Runs a GOP-wise decode of a seekable or finite input. Never throws: failures end the run and are returned. */
+/** Runs a GOP-wise decode of a finite input. Never throws: failures end the run and are returned. */
 export function runGopLoop(parts: LoopParts, host: LoopHost): LoopResult {
-  const loop = new GopLoop(parts, host);
-  return loop.run();
+  return new GopLoop(parts, host).run();
+}
+
+/** The reason recorded in the manifest for targets left when a run stops with `error`. */
+export function skipReasonFor(error: FramepipeError | null): SkipReason {
+  if (!error) return 'beyond-end';
+  if (error.code === 'ERR_ABORTED') return 'aborted';
+  if (error.code === 'ERR_BUDGET_EXCEEDED') return 'budget';
+  return 'beyond-end';
 }
 
 class GopLoop {
@@ -59,12 +79,20 @@ class GopLoop {
   readonly #wanted = new Map<bigint, Wanted>();
   readonly #tb: number;
   readonly #analytic: boolean;
+  #cur: Window | null = null;
+  #next: Window | null = null;
+  #seq = 0;
+  /** Last packet fed to the decoder: GOP sequence number and packet position. */
+  #fed: { seq: number; at: number } | null = null;
+  /** Last packet position of recently fed GOPs, to tell whether a GOP was fed to its end. */
+  readonly #lengths = new Map<number, number>();
   #framesBefore = 0;
   #positionSeconds: number;
-  #decoderDirty = false;
   #gopSeconds = 1;
   #seeks = 0;
   #delivered = 0;
+  #ended = false;
+  #lastSeconds = -Infinity;
 
   constructor(parts: LoopParts, host: LoopHost) {
     this.#p = parts;
@@ -83,92 +111,135 @@ class GopLoop {
       error = toFramepipeError(err);
     }
     try {
-      this.#drain();
+      if (error?.code !== 'ERR_ABORTED') this.#drain();
     } catch (err) {
       error ??= toFramepipeError(err);
     }
-    this.#markMissing(error ? 'decode-error' : 'decode-error');
-    const reason = error ? (error.code === 'ERR_ABORTED' ? 'aborted' : error.code === 'ERR_BUDGET_EXCEEDED' ? 'budget' : 'beyond-end') : 'beyond-end';
-    const manifest = this.#p.selector.finish(reason, error?.code ?? null);
+    this.#markMissing();
+    for (const w of [this.#cur, this.#next]) if (w) this.#p.reader.release(w.gop);
+    const manifest = this.#p.selector.finish(skipReasonFor(error), error?.code ?? null);
     return { manifest, stats: this.#stats(), error };
   }
 
   #loop(): void {
-    const { selector, reader } = this.#p;
+    const { selector } = this.#p;
     for (;;) {
-      if (this.#host.cancelled()) throw new FramepipeError('ERR_ABORTED', 'The run was cancelled.');
-      if (selector.isDone()) return;
-      const need = selector.nextNeededSeconds();
-      if (need === null) return;
+      this.#checkCancelled();
+      if (selector.isDone() || selector.nextNeededSeconds() === null) return this.#ended ? this.#checkComplete() : undefined;
+      const need = selector.nextNeededSeconds() as number;
       this.#maybeSeek(need);
-      const gop = reader.readGop();
-      if (!gop) return;
-      try {
-        this.#processGop(gop);
-      } finally {
-        reader.release(gop);
-      }
+      this.#cur ??= this.#readWindow(true);
+      if (!this.#cur) return this.#checkComplete();
+      if (!this.#next && !this.#ended) this.#next = this.#readWindow(false);
+      this.#processRun(this.#cur, this.#next);
+      this.#p.reader.release(this.#cur.gop);
+      this.#cur = this.#next;
+      this.#next = null;
+    }
+  }
+
+  #readWindow(fresh: boolean): Window | null {
+    const gop = this.#p.reader.readGop();
+    if (!gop) {
+      this.#ended = true;
+      return null;
+    }
+    const lastPts = gop.displayPts[gop.displayPts.length - 1] as bigint;
+    this.#lastSeconds = Math.max(this.#lastSeconds, Number(lastPts) * this.#tb);
+    const key = gop.packets.find((p) => p.keyframe) ?? (gop.packets[0] as GopPacket);
+    return { seq: this.#seq++, gop, keyPts: key.pts, fresh };
+  }
+
+  /** At end of stream: an input that stops well before its declared duration was cut short. */
+  #checkComplete(): void {
+    // A read error that ended the stream (cut file, dropped connection) surfaces here.
+    const extra = this.#p.reader.readGop();
+    if (extra) this.#p.reader.release(extra);
+    const { durationSeconds, startSeconds, fps, source } = this.#p.input.info;
+    if (durationSeconds === null || this.#lastSeconds === -Infinity) return;
+    const frame = fps ? 1 / fps : 0.04;
+    const declaredEnd = startSeconds + durationSeconds;
+    if (this.#lastSeconds + frame < declaredEnd - Math.max(2 * frame, 0.1)) {
+      throw new FramepipeError('ERR_TRUNCATED', `${source} ends at ${this.#lastSeconds.toFixed(3)}s but declares ${declaredEnd.toFixed(3)}s: the file is truncated. Every frame before the cut was delivered; re-download the file for the rest.`, {
+        details: { lastFrameSeconds: this.#lastSeconds, declaredEndSeconds: declaredEnd },
+      });
     }
   }
 
   #maybeSeek(needSeconds: number): void {
-    const info = this.#p.input.info;
-    if (!this.#analytic || !info.seekable) return;
+    if (!this.#analytic || !this.#p.input.info.seekable) return;
     // Demuxing through a GOP or two is cheaper than a seek; beyond that, jump.
     if (needSeconds - this.#positionSeconds <= 2 * this.#gopSeconds) return;
     this.#drain();
-    if (this.#p.reader.seek(needSeconds)) {
-      this.#seeks++;
-      this.#positionSeconds = needSeconds;
-    }
+    if (!this.#p.reader.seek(needSeconds)) return;
+    for (const w of [this.#cur, this.#next]) if (w) this.#p.reader.release(w.gop);
+    this.#cur = null;
+    this.#next = null;
+    this.#ended = false;
+    this.#seeks++;
+    this.#positionSeconds = needSeconds;
   }
 
-  #processGop(gop: Gop): void {
-    const refs = this.#frameRefs(gop);
-    const nextSeconds = gop.nextPts === null ? null : Number(gop.nextPts) * this.#tb;
+  /** The frames shown from `cur`'s keyframe up to `next`'s: cur's own, plus next's leading pictures. */
+  #runPackets(cur: Window, next: Window | null): GopPacket[] {
+    const own = cur.fresh ? cur.gop.packets : cur.gop.packets.filter((p) => p.pts >= cur.keyPts);
+    const leading = next ? next.gop.packets.filter((p) => p.pts < next.keyPts) : [];
+    return [...own, ...leading].sort((a, b) => (a.pts < b.pts ? -1 : a.pts > b.pts ? 1 : 0));
+  }
+
+  #processRun(cur: Window, next: Window | null): void {
+    const packets = this.#runPackets(cur, next);
+    const refs = this.#frameRefs(packets);
+    const nextSeconds = next ? Number(next.keyPts) * this.#tb : null;
     const first = refs[0];
     if (first && nextSeconds !== null) this.#gopSeconds = Math.max(this.#gopSeconds * 0.5, nextSeconds - first.ptsSeconds);
-    this.#positionSeconds = nextSeconds ?? this.#positionSeconds;
+    if (nextSeconds !== null) this.#positionSeconds = nextSeconds;
     const selections = this.#p.selector.select(refs, nextSeconds);
-    if (selections.length === 0) {
-      this.#drain();
-      return;
-    }
+    if (selections.length === 0) return;
+    const pts = new Set(selections.map((sel) => (packets[sel.position] as GopPacket).pts));
+    const lastInNext = next ? lastOf(next.gop.packets, pts) : -1;
+    const lastInCur = lastInNext >= 0 ? cur.gop.packets.length - 1 : lastOf(cur.gop.packets, pts);
+    // Frames still inside the decoder belong to earlier runs: flush them before jumping to a new position.
+    if (!this.#continues(lastInCur >= 0 ? cur : (next as Window))) this.#drain();
     for (const selection of selections) {
-      const ref = refs[selection.position] as FrameRef;
-      this.#wanted.set(gop.displayPts[selection.position] as bigint, { ref, selection });
+      const packet = packets[selection.position] as GopPacket;
+      this.#wanted.set(packet.pts, { ref: refs[selection.position] as FrameRef, selection });
     }
-    this.#decodeNeeded(gop);
+    if (lastInCur >= 0) this.#feedWindow(cur, lastInCur);
+    if (next && lastInNext >= 0) this.#feedWindow(next, lastInNext);
   }
 
-  #frameRefs(gop: Gop): FrameRef[] {
+  /** True when feeding `w` next follows on from what the decoder has seen (same GOP, or the previous one fed to its end). */
+  #continues(w: Window): boolean {
+    const fed = this.#fed;
+    if (!fed || fed.seq === w.seq) return true;
+    return fed.seq === w.seq - 1 && fed.at === this.#lengths.get(fed.seq);
+  }
+
+  #frameRefs(packets: GopPacket[]): FrameRef[] {
     const info = this.#p.input.info;
-    const keyPts = new Set(gop.packets.filter((p) => p.keyframe).map((p) => p.pts));
-    const refs = gop.displayPts.map((pts, i) => {
-      const ptsSeconds = Number(pts) * this.#tb;
+    const refs = packets.map((p, i) => {
+      const ptsSeconds = Number(p.pts) * this.#tb;
       const index = this.#analytic ? Math.round((ptsSeconds - info.startSeconds) * (info.fps as number)) : this.#framesBefore + i;
-      return { index, ptsSeconds, keyframe: keyPts.has(pts) };
+      return { index, ptsSeconds, keyframe: p.keyframe };
     });
     this.#framesBefore += refs.length;
     return refs;
   }
 
-  #decodeNeeded(gop: Gop): void {
-    const { decoder } = this.#p;
-    let last = -1;
-    gop.packets.forEach((p, i) => {
-      if (this.#wanted.has(p.pts)) last = i;
-    });
+  #feedWindow(w: Window, last: number): void {
+    const from = this.#fed && this.#fed.seq === w.seq ? this.#fed.at + 1 : 0;
     const onFrame = (f: DecodedFrame) => this.#onFrame(f);
-    for (let i = 0; i <= last; i++) {
-      if (this.#host.cancelled()) throw new FramepipeError('ERR_ABORTED', 'The run was cancelled.');
-      const p = gop.packets[i] as Gop['packets'][number];
-      if (this.#p.selector.keyframesOnly && !p.keyframe) continue;
-      decoder.send(p.packet, this.#wanted.has(p.pts), onFrame);
-      this.#decoderDirty = true;
+    const keyOnly = this.#p.selector.keyframesOnly;
+    for (let i = from; i <= last; i++) {
+      this.#checkCancelled();
+      const p = w.gop.packets[i] as GopPacket;
+      this.#fed = { seq: w.seq, at: i };
+      if (keyOnly && !p.keyframe) continue;
+      this.#p.decoder.send(p.packet, this.#wanted.has(p.pts), onFrame);
     }
-    // Packets after the last needed one are not sent: the decoder must be reset before the next GOP.
-    if (last < gop.packets.length - 1 || this.#p.selector.keyframesOnly) this.#drain();
+    this.#lengths.set(w.seq, w.gop.packets.length - 1);
+    this.#lengths.delete(w.seq - 2);
   }
 
   #onFrame(decoded: DecodedFrame): void {
@@ -182,26 +253,29 @@ class GopLoop {
     if (!wanted) return;
     this.#wanted.delete(decoded.pts);
     const pixels = this.#p.converter.convert(decoded.frame);
-    const frameDuration = Number(decoded.frame.duration) * this.#tb;
+    const durationSeconds = Number(decoded.frame.duration) * this.#tb;
     this.#delivered++;
-    this.#host.deliver(
-      { ...wanted.ref, durationSeconds: frameDuration > 0 ? frameDuration : null, decodedAtMs: Date.now() },
-      pixels,
-    );
+    this.#host.deliver({ ...wanted.ref, durationSeconds: durationSeconds > 0 ? durationSeconds : null, decodedAtMs: Date.now() }, pixels);
   }
 
+  /** Outputs what the decoder still holds and resets it; wanted frames that did not come out failed to decode. */
   #drain(): void {
-    if (!this.#decoderDirty) return;
-    this.#decoderDirty = false;
+    if (this.#fed === null) return;
+    this.#fed = null;
+    this.#lengths.clear();
     this.#p.decoder.drain((f) => this.#onFrame(f));
-    this.#markMissing('decode-error');
+    this.#markMissing();
   }
 
-  #markMissing(reason: 'decode-error'): void {
+  #markMissing(): void {
     for (const { selection } of this.#wanted.values()) {
-      this.#p.selector.markUndelivered(selection, reason, 'the decoder produced no picture for this frame');
+      this.#p.selector.markUndelivered(selection, 'decode-error', 'the decoder produced no picture for this frame');
     }
     this.#wanted.clear();
+  }
+
+  #checkCancelled(): void {
+    if (this.#host.cancelled()) throw new FramepipeError('ERR_ABORTED', 'The run was cancelled.');
   }
 
   #stats(): DecodeStats {
@@ -217,4 +291,9 @@ class GopLoop {
       hardwareDecoding: decoder.hardware,
     };
   }
+}
+
+function lastOf(packets: GopPacket[], pts: Set<bigint>): number {
+  for (let i = packets.length - 1; i >= 0; i--) if (pts.has((packets[i] as GopPacket).pts)) return i;
+  return -1;
 }

@@ -50,6 +50,7 @@ function handleOpen(request: OpenRequest): void {
   opened = openInput(request.spec);
   checkOpenBudget(opened, request);
   opened.info.keyframeIntervalEstimate = estimateKeyframeInterval(opened);
+  if (opened.info.seekable) opened = rewind(opened, request.spec);
   post({ type: 'opened', info: opened.info });
 }
 
@@ -81,7 +82,6 @@ function estimateKeyframeInterval(input: OpenedInput): number | null {
     return interval;
   } finally {
     reader.close();
-    rewind(input);
   }
 }
 
@@ -126,7 +126,7 @@ function handleRun(request: RunRequest): void {
     decoder.close();
   }
   post({ type: 'end', manifest: result.manifest, stats: result.stats, error: result.error?.toJSON() ?? null });
-  if (input.info.seekable) rewind(input);
+  if (input.info.seekable) opened = rewind(input, openRequest.spec);
 }
 
 
