@@ -100,117 +100,141 @@ const TYPES: Record<string, string> = {
 
 /** Starts a test server; see {@link TestServerOptions}. */
 export async function startTestServer(initial: TestServerOptions = {}): Promise<TestServer> {
-  let options: TestServerOptions = { ...initial };
-  let body = await loadBody(options.body);
-  const stats: TestServerStats = { requests: 0, bytesSent: 0, ranges: [], log: [] };
-  const state = { failed: 0, stalled: false, reset: false };
-  let closed: Promise<void> | null = null;
-  const sockets = new Set<Socket>();
-  const pendingDelays = new Set<() => void>();
+  const server = new MisbehavingServer(initial, await loadBody(initial.body));
+  await server.listen();
+  return server;
+}
+
+/** The implementation behind {@link startTestServer}; state is private, behaviour switchable via `set()`. */
+class MisbehavingServer implements TestServer {
+  readonly stats: TestServerStats = { requests: 0, bytesSent: 0, ranges: [], log: [] };
+  origin = '';
+  port = 0;
+  #options: TestServerOptions;
+  #body: Buffer | null;
+  #state = { failed: 0, stalled: false, reset: false };
+  #closed: Promise<void> | null = null;
+  #sockets = new Set<Socket>();
+  #pendingDelays = new Set<() => void>();
+  #server = createServer((req, res) => {
+    void this.#handle(req, res).catch(() => res.destroy());
+  });
+
+  constructor(options: TestServerOptions, body: Buffer | null) {
+    this.#options = { ...options };
+    this.#body = body;
+    this.#server.on('connection', (socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as AddressInfo).port;
+    this.origin = `http://127.0.0.1:${this.port}`;
+  }
+
+  url(path = '/'): string {
+    return this.origin + path;
+  }
+
+  async set(next: TestServerOptions): Promise<void> {
+    if ('body' in next) this.#body = await loadBody(next.body);
+    this.#options = { ...this.#options, ...next };
+  }
+
+  resetStats(): void {
+    Object.assign(this.stats, { requests: 0, bytesSent: 0, ranges: [], log: [] });
+    this.#state = { failed: 0, stalled: false, reset: false };
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+      for (const socket of this.#sockets) socket.destroy();
+      for (const done of this.#pendingDelays) done();
+    });
+    return this.#closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** A wait that close() cuts short, so a "hung" server never keeps the test process alive. */
-  const delay = (ms: number) =>
-    new Promise<void>((resolve) => {
+  #delay(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        pendingDelays.delete(done);
+        this.#pendingDelays.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      pendingDelays.add(done);
+      this.#pendingDelays.add(done);
     });
+  }
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const options = this.#options;
     const range = req.headers.range ?? null;
-    stats.requests++;
-    stats.ranges.push(range);
-    stats.log.push({ method: req.method ?? 'GET', path: req.url ?? '/', range, headers: req.headers });
-    if (options.delayHeadersMs) await delay(options.delayHeadersMs);
-    if (res.destroyed || closed) return;
+    this.stats.requests++;
+    this.stats.ranges.push(range);
+    this.stats.log.push({ method: req.method ?? 'GET', path: req.url ?? '/', range, headers: req.headers });
+    if (options.delayHeadersMs) await this.#delay(options.delayHeadersMs);
+    if (res.destroyed || this.#closed) return;
     if (options.status) return void res.writeHead(options.status, { 'content-type': 'text/plain' }).end(`forced ${options.status}\n`);
-    if (state.failed < (options.failFirst ?? 0)) {
-      state.failed++;
+    if (this.#state.failed < (options.failFirst ?? 0)) {
+      this.#state.failed++;
       return void res.writeHead(options.failStatus ?? 503, { 'content-type': 'text/plain' }).end('try again\n');
     }
     if (!hasRequiredHeaders(req.headers, options.headersRequired)) return void res.writeHead(401).end('missing header\n');
-    const resource = await resourceFor(req.url ?? '/');
+    const resource = await this.#resourceFor(req.url ?? '/');
     if (!resource) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    serve(req, res, resource.bytes, resource.type, stats.requests > (options.faultsAfterRequests ?? 0));
+    this.#serve(req, res, resource.bytes, resource.type, this.stats.requests > (options.faultsAfterRequests ?? 0));
   }
 
-  async function resourceFor(rawPath: string): Promise<{ bytes: Buffer; type: string } | null> {
-    if (!options.dir) return body ? { bytes: body, type: options.contentType ?? 'video/mp4' } : null;
+  async #resourceFor(rawPath: string): Promise<{ bytes: Buffer; type: string } | null> {
+    const { dir, contentType } = this.#options;
+    if (!dir) return this.#body ? { bytes: this.#body, type: contentType ?? 'video/mp4' } : null;
     const path = decodeURIComponent(new URL(rawPath, 'http://x').pathname);
-    const full = normalize(join(options.dir, path));
-    if (!full.startsWith(normalize(options.dir) + sep)) return null;
+    const full = normalize(join(dir, path));
+    if (!full.startsWith(normalize(dir) + sep)) return null;
     const bytes = await readFile(full).catch(() => null);
     return bytes ? { bytes, type: TYPES[extname(full)] ?? 'application/octet-stream' } : null;
   }
 
-  function serve(req: IncomingMessage, res: ServerResponse, bytes: Buffer, type: string, faults: boolean): void {
+  #serve(req: IncomingMessage, res: ServerResponse, bytes: Buffer, type: string, faults: boolean): void {
+    const ranged = this.#options.range !== false;
     const size = bytes.byteLength;
-    const span = options.range === false ? null : parseRange(req.headers.range, size);
+    const span = ranged ? parseRange(req.headers.range, size) : null;
     if (span === 'unsatisfiable') return void res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
     const { start, end } = span ?? { start: 0, end: size - 1 };
     const headers: Record<string, string> = { 'content-type': type, 'content-length': String(end - start + 1) };
-    if (options.range !== false) headers['accept-ranges'] = 'bytes';
+    if (ranged) headers['accept-ranges'] = 'bytes';
     if (span) headers['content-range'] = `bytes ${start}-${end}/${size}`;
     res.writeHead(span ? 206 : 200, headers);
     if (req.method === 'HEAD') return void res.end();
-    sendBody(res, bytes, start, end + 1, faults);
+    this.#sendBody(res, bytes.subarray(0, end + 1), start, faults);
   }
 
-  /** Writes bytes [start, stop) honouring the stall and reset offsets. */
-  function sendBody(res: ServerResponse, bytes: Buffer, start: number, stop: number, faults: boolean): void {
-    const stallAt = faults ? options.stallAfterBytes : undefined;
-    const resetAt = faults ? options.resetAfterBytes : undefined;
-    const stall = stallAt !== undefined && stallAt < stop && stallAt >= start && !(options.stallMode === 'once' && state.stalled);
-    const reset = !stall && resetAt !== undefined && resetAt < stop && resetAt >= start && !(options.resetMode !== 'always' && state.reset);
-    const cut = stall ? (stallAt as number) : reset ? (resetAt as number) : stop;
-    if (stall) state.stalled = true;
-    if (reset) state.reset = true;
+  /** Writes bytes from `start` to the end of `bytes`, honouring the stall and reset offsets. */
+  #sendBody(res: ServerResponse, bytes: Buffer, start: number, faults: boolean): void {
+    const { stallAfterBytes, resetAfterBytes, stallMode, resetMode } = this.#options;
+    const within = (offset: number | undefined): offset is number =>
+      faults && offset !== undefined && offset >= start && offset < bytes.byteLength;
+    const stall = within(stallAfterBytes) && !(stallMode === 'once' && this.#state.stalled);
+    const reset = !stall && within(resetAfterBytes) && !(resetMode !== 'always' && this.#state.reset);
+    const cut = stall ? (stallAfterBytes as number) : reset ? (resetAfterBytes as number) : bytes.byteLength;
+    if (stall) this.#state.stalled = true;
+    if (reset) this.#state.reset = true;
     const data = bytes.subarray(start, cut);
-    stats.bytesSent += data.byteLength;
+    this.stats.bytesSent += data.byteLength;
     if (stall) return void res.write(data);
     if (reset) return void res.write(data, () => res.socket?.destroy());
     res.end(data);
   }
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
-  const close = () => {
-    closed ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-      for (const done of pendingDelays) done();
-    });
-    return closed;
-  };
-  return {
-    origin,
-    port,
-    url: (path = '/') => origin + path,
-    stats,
-    async set(next) {
-      if ('body' in next) body = await loadBody(next.body);
-      options = { ...options, ...next };
-    },
-    resetStats() {
-      Object.assign(stats, { requests: 0, bytesSent: 0, ranges: [], log: [] });
-      Object.assign(state, { failed: 0, stalled: false, reset: false });
-    },
-    close,
-    [Symbol.asyncDispose]: close,
-  };
 }
 
 async function loadBody(body: Buffer | string | undefined): Promise<Buffer | null> {
