@@ -24,12 +24,9 @@ export interface FilterPlan {
   channels: number;
   format: PixelFormat;
   layout: Layout;
-  /** True when FFmpeg emits planar data (G,B,R[,A] planes) that only needs its planes reordered. */
-  planar: boolean;
 }
 
 const CHANNELS: Record<PixelFormat, number> = { rgb24: 3, bgr24: 3, gray: 1, rgba: 4 };
-const PLANAR_FORMAT: Record<PixelFormat, string> = { rgb24: 'gbrp', bgr24: 'gbrp', gray: 'gray', rgba: 'gbrap' };
 const MAX_SIDE = 16384;
 
 /** Number of channels of a pixel format. */
@@ -65,9 +62,9 @@ export function planFilterGraph(input: InputGeometry, output: OutputOptions = {}
     // Still convert the range explicitly: RGB output is full range whatever the source's range is.
     steps.push('scale=out_range=full');
   }
-  const planar = layout === 'chw' && format !== 'gray';
-  steps.push(`format=${planar ? PLANAR_FORMAT[format] : format}`);
-  return { description: steps.join(','), width: target.width, height: target.height, channels: CHANNELS[format], format, layout, planar };
+  // Always packed: CHW is a transpose of exactly these bytes (FFmpeg's planar RGB paths round differently).
+  steps.push(`format=${format}`);
+  return { description: steps.join(','), width: target.width, height: target.height, channels: CHANNELS[format], format, layout };
 }
 
 function rotationSteps(rotation: 0 | 90 | 180 | 270): string[] {
