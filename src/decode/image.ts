@@ -41,6 +41,7 @@ export class ImageEncoder {
   readonly #scaler: SoftwareScaleContext | null = null;
   readonly #packet = new Packet();
   #closed = false;
+  #pts = 0n;
 
   constructor(format: ImageFormat, width: number, height: number, pixelFormat: PixelFormat, quality = 3) {
     this.#width = width;
@@ -86,7 +87,8 @@ export class ImageEncoder {
         frame.getBuffer(0);
         this.#scaler.scaleFrameSync(frame, input);
       }
-      frame.pts = 0n;
+      // Encoders reject repeated timestamps; each image is independent, so any increasing value will do.
+      frame.pts = this.#pts++;
       let ret = this.#ctx.sendFrameSync(frame);
       if (ret < 0) throw new FramepipeError('ERR_INTERNAL', `Image encoding failed: ${describeAvError(ret)}.`);
       ret = this.#ctx.receivePacketSync(this.#packet);

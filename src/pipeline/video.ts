@@ -126,6 +126,7 @@ export class Video implements AsyncDisposable {
       if (!channel.ended) {
         const stopped = await channel.cancel();
         this.#manifest = channel.manifest;
+        this.#stats = channel.stats && { ...channel.stats, bytesRead: this.#source.bytesRead() };
         if (!stopped) await this.close();
       }
     }
