@@ -133,8 +133,10 @@ export class VideoDecoder {
       this.#software.alloc();
     }
     this.#software.unref();
-    this.#software.hwframeTransferDataSync(frame as never, 0);
-    this.#software.pts = frame.pts;
+    const ret = frame.hwframeTransferDataSync(this.#software, 0);
+    if (ret < 0) throw new FramepipeError('ERR_DECODE', `Copying a hardware frame to memory failed: ${describeAvError(ret)}.`, { details: { ffmpegCode: ret } });
+    // The transfer copies pixels only: timestamps, aspect ratio and colour properties come separately.
+    this.#software.copyProps(frame);
     return this.#software;
   }
 
