@@ -18,6 +18,18 @@ import type { FrameRef, Selection, Selector } from '../sampling/types.ts';
 /** Limits checked while decoding. */
 export interface LoopBudget {
   maxDecodedFrames: number | null;
+  /** Longest stretch of media time to read, seconds (checked as frames arrive, for inputs without a declared duration too). */
+  maxDurationSeconds: number | null;
+}
+
+/** Throws when `ptsSeconds` lies beyond the duration budget counted from `startSeconds`. */
+export function checkDurationBudget(budget: LoopBudget, startSeconds: number, ptsSeconds: number): void {
+  const max = budget.maxDurationSeconds;
+  if (max !== null && ptsSeconds - startSeconds > max) {
+    throw new FramepipeError('ERR_BUDGET_EXCEEDED', `Stopped at ${(ptsSeconds - startSeconds).toFixed(3)}s of media time, beyond budget.maxDurationSeconds=${max}; raise the limit or set sampling.endSeconds.`, {
+      details: { limit: 'maxDurationSeconds', value: ptsSeconds - startSeconds, max },
+    });
+  }
 }
 
 /** What the loop needs from its host (the worker). */
@@ -190,6 +202,8 @@ class GopLoop {
   #processRun(cur: Window, next: Window | null): void {
     const packets = this.#runPackets(cur, next);
     const refs = this.#frameRefs(packets);
+    const last = refs[refs.length - 1];
+    if (last) checkDurationBudget(this.#p.budget, this.#p.input.info.startSeconds, last.ptsSeconds);
     const nextSeconds = next ? Number(next.keyPts) * this.#tb : null;
     const first = refs[0];
     if (first && nextSeconds !== null) this.#gopSeconds = Math.max(this.#gopSeconds * 0.5, nextSeconds - first.ptsSeconds);

@@ -9,7 +9,7 @@ import { type DecodedFrame, VideoDecoder } from '../decode/decoder.ts';
 import { closeInput, type OpenedInput, openInput } from '../decode/input.ts';
 import { PacketReader } from '../decode/packets.ts';
 import type { FrameRef } from '../sampling/types.ts';
-import type { LoopHost, LoopParts, LoopResult } from './decode-loop.ts';
+import { checkDurationBudget, skipReasonFor, type LoopHost, type LoopParts, type LoopResult } from './decode-loop.ts';
 import type { OpenRequest } from './worker-protocol.ts';
 
 /** Host abilities the live loop needs beyond {@link LoopHost}. */
@@ -27,7 +27,7 @@ interface Held {
 
 /** Runs until the plan is done, the consumer cancels, or reconnecting fails. Never throws. */
 export function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenRequest): LoopResult {
-  const state = { input: parts.input, reader: parts.reader, decoder: parts.decoder, index: 0, offset: 0, lastPts: null as number | null, reconnects: 0, delivered: 0, packets: 0 };
+  const state = { input: parts.input, reader: parts.reader, decoder: parts.decoder, index: 0, offset: 0, lastPts: null as number | null, firstPts: null as number | null, reconnects: 0, delivered: 0, packets: 0 };
   let held: Held | null = null;
   let error: FramepipeError | null = null;
   const emit = (ref: FrameRef, frame: DecodedFrame['frame'], nextPts: number | null) => {
@@ -38,6 +38,8 @@ export function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenReque
   };
   const onFrame = (decoded: DecodedFrame) => {
     const ptsSeconds = Number(decoded.pts) * state.input.timeBaseSeconds + state.offset;
+    state.firstPts ??= ptsSeconds;
+    checkDurationBudget(parts.budget, state.firstPts, ptsSeconds);
     const ref = { index: state.index++, ptsSeconds, keyframe: decoded.frame.keyFrame !== 0 };
     if (held) {
       emit(held.ref, held.frame, ptsSeconds);
@@ -79,7 +81,7 @@ export function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenReque
     state.reader.close();
     state.decoder.close();
   }
-  const reason = error?.code === 'ERR_ABORTED' ? 'aborted' : error ? 'budget' : 'beyond-end';
+  const reason = skipReasonFor(error);
   return { manifest: parts.selector.finish(reason, error?.code ?? null), stats: stats(state, parts), error };
 }
 
