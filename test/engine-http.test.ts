@@ -293,7 +293,7 @@ describe('HTTP failures', () => {
   // would cut that read at once; and the pending iteration fails with ERR_INTERNAL.
   it(
     'close() while a read is stalled upstream returns promptly and ends the iteration with ERR_CLOSED',
-    { todo: 'video.ts close(): terminate before source.close()' },
+
     async () => {
       const path = await fixture('h264-faststart.mp4');
       const size = (await readFile(path)).byteLength;
@@ -395,7 +395,7 @@ describe('HLS', () => {
   // a third of the frames vanish without an error or a warning.
   it(
     'a missing segment is reported (error or warning), not skipped silently',
-    { todo: 'source.failure() is only read when the run fails' },
+
     async () => {
       const holey = await mkdtemp(join(tmpdir(), 'framepipe-hls-holey-'));
       try {
@@ -420,7 +420,7 @@ describe('HLS', () => {
     },
   );
 
-  it('no-index MP4 over HTTP → ERR_NO_INDEX, as for a local file', { todo: 'input.ts missingIndex() walks local files only' }, async () => {
+  it('no-index MP4 over HTTP → ERR_NO_INDEX, as for a local file', async () => {
     await using server = await startTestServer({ body: await fixture('no-index.mp4') });
     const err = await failure(() => readAll(server.url('/clip.mp4')));
     assert.equal(err.code, 'ERR_NO_INDEX', err.message);

@@ -100,7 +100,7 @@ function assertContinuous(got: Got[]): void {
   }
 }
 
-/** What earlier tests observed, for the checks of known bugs at the end (marked todo). */
+/** What earlier tests observed, for the checks at the end. */
 const seen: {
   reconnectStats?: { framesDecoded: number; framesDelivered: number; packetsDecoded: number; packetsRead: number };
 } = {};
@@ -325,9 +325,6 @@ describe('live TCP source', () => {
 
   it(
     'close() during a live run (no break) returns promptly and ends the iteration with ERR_CLOSED',
-    {
-      todo: "video.ts close() does not cancel the active run: the worker never sees 'close', so close() waits its 2 s grace, terminates the worker, and the iteration fails with ERR_INTERNAL",
-    },
     async () => {
       const port = await freePort();
       const producer = new Producer(port).start();
@@ -356,7 +353,7 @@ describe('live TCP source', () => {
   // Known bug, reported; passes once fixed.
   it(
     'stats add up across a reconnect (framesDecoded counts both sessions)',
-    { todo: 'live-loop.ts stats() reads the counters of the current decoder only' },
+
     () => {
       const stats = seen.reconnectStats;
       assert.ok(stats, 'the reconnect test ran');

@@ -127,7 +127,7 @@ class GopLoop {
     } catch (err) {
       error ??= toFramepipeError(err);
     }
-    this.#markMissing();
+    this.#markMissing(error?.code === 'ERR_ABORTED' ? 'aborted' : 'decode-error');
     for (const w of [this.#cur, this.#next]) if (w) this.#p.reader.release(w.gop);
     const manifest = this.#p.selector.finish(skipReasonFor(error), error?.code ?? null);
     return { manifest, stats: this.#stats(), error };
@@ -281,10 +281,9 @@ class GopLoop {
     this.#markMissing();
   }
 
-  #markMissing(): void {
-    for (const { selection } of this.#wanted.values()) {
-      this.#p.selector.markUndelivered(selection, 'decode-error', 'the decoder produced no picture for this frame');
-    }
+  #markMissing(reason: 'decode-error' | 'aborted' = 'decode-error'): void {
+    const detail = reason === 'aborted' ? 'the run stopped before this frame was decoded' : 'the decoder produced no picture for this frame';
+    for (const { selection } of this.#wanted.values()) this.#p.selector.markUndelivered(selection, reason, detail);
     this.#wanted.clear();
   }
 

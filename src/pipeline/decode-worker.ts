@@ -49,8 +49,12 @@ function handleOpen(request: OpenRequest): void {
   openRequest = request;
   opened = openInput(request.spec);
   checkOpenBudget(opened, request);
-  opened.info.keyframeIntervalEstimate = estimateKeyframeInterval(opened);
-  if (opened.info.seekable) opened = rewind(opened, request.spec);
+  // Reading the first GOP costs a rewind: cheap for MP4 (index seek) and local files (reopen), not for
+  // HLS or HTTP streams, which would be fetched twice — those report the interval as unknown.
+  if (opened.info.seekable && (opened.info.container.startsWith('mov,') || request.spec.url.startsWith('/'))) {
+    opened.info.keyframeIntervalEstimate = estimateKeyframeInterval(opened);
+    opened = rewind(opened, request.spec);
+  }
   post({ type: 'opened', info: opened.info });
 }
 

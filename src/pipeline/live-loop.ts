@@ -27,7 +27,7 @@ interface Held {
 
 /** Runs until the plan is done, the consumer cancels, or reconnecting fails. Never throws. */
 export function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenRequest): LoopResult {
-  const state = { input: parts.input, reader: parts.reader, decoder: parts.decoder, index: 0, offset: 0, lastPts: null as number | null, firstPts: null as number | null, reconnects: 0, delivered: 0, packets: 0 };
+  const state = { input: parts.input, reader: parts.reader, decoder: parts.decoder, index: 0, offset: 0, lastPts: null as number | null, firstPts: null as number | null, reconnects: 0, packetsDecodedBefore: 0, framesDecodedBefore: 0, delivered: 0, packets: 0 };
   let held: Held | null = null;
   let error: FramepipeError | null = null;
   const emit = (ref: FrameRef, frame: DecodedFrame['frame'], nextPts: number | null) => {
@@ -85,7 +85,7 @@ export function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenReque
   return { manifest: parts.selector.finish(reason, error?.code ?? null), stats: stats(state, parts), error };
 }
 
-type LiveState = { input: OpenedInput; reader: PacketReader; decoder: VideoDecoder; offset: number; lastPts: number | null; reconnects: number };
+type LiveState = { input: OpenedInput; reader: PacketReader; decoder: VideoDecoder; offset: number; lastPts: number | null; reconnects: number; packetsDecodedBefore: number; framesDecodedBefore: number };
 
 function reconnect(state: LiveState, host: LiveHost, request: OpenRequest, failures: number): number {
   const policy = request.reconnect;
@@ -102,6 +102,9 @@ function reconnect(state: LiveState, host: LiveHost, request: OpenRequest, failu
     try {
       const input = openInput(request.spec);
       state.reader.close();
+      // Counters live in the decoder being replaced: keep its totals.
+      state.packetsDecodedBefore += state.decoder.packetsSent;
+      state.framesDecodedBefore += state.decoder.framesDecoded;
       state.decoder.close();
       closeInput(state.input.formatContext);
       state.input = input;
@@ -121,8 +124,8 @@ function reconnect(state: LiveState, host: LiveHost, request: OpenRequest, failu
 function stats(state: LiveState & { delivered: number; packets: number }, parts: LoopParts): DecodeStats {
   return {
     packetsRead: state.packets,
-    packetsDecoded: state.decoder.packetsSent,
-    framesDecoded: state.decoder.framesDecoded,
+    packetsDecoded: state.packetsDecodedBefore + state.decoder.packetsSent,
+    framesDecoded: state.framesDecodedBefore + state.decoder.framesDecoded,
     framesDelivered: state.delivered,
     seeks: 0,
     bytesRead: 0,

@@ -35,6 +35,8 @@ export class RunChannel {
   stats: DecodeStats | null = null;
   error: FramepipeError | null = null;
   ended = false;
+  /** Frames the worker sent that the consumer never received (a cancelled run). */
+  readonly discarded: FrameMeta[] = [];
 
   constructor(worker: Worker, signal: AbortSignal | undefined, onWarning: (w: VideoWarning) => void) {
     this.#worker = worker;
@@ -79,15 +81,30 @@ export class RunChannel {
     Atomics.notify(this.#slots, CONTROL.CANCEL);
     const deadline = Date.now() + CANCEL_GRACE_MS;
     try {
+      for (const message of this.#queue.splice(0)) this.#settle(message);
       while (!this.ended && Date.now() < deadline) {
         const message = await this.#next(deadline - Date.now(), true);
-        if (message?.type === 'end') this.#finish(message);
+        if (message) this.#settle(message);
         if (message?.type === 'error' || message === null) break;
       }
       return this.ended;
     } finally {
       this.#detach();
     }
+  }
+
+  /** Ends the run from outside (the video was closed): pending and later reads fail with `error`. */
+  fail(error: FramepipeError): void {
+    this.#exitError ??= error;
+    Atomics.store(this.#slots, CONTROL.CANCEL, 1);
+    Atomics.notify(this.#slots, CONTROL.CREDITS);
+    Atomics.notify(this.#slots, CONTROL.CANCEL);
+    this.#wake(null);
+  }
+
+  #settle(message: ToMain): void {
+    if (message.type === 'chunk') this.discarded.push(...message.metas);
+    else if (message.type === 'end') this.#finish(message);
   }
 
   #finish(message: Extract<ToMain, { type: 'end' }>): void {
@@ -103,10 +120,11 @@ export class RunChannel {
   }
 
   #next(timeoutMs?: number, ignoreAbort = false): Promise<ToMain> {
-    const queued = this.#queue.shift();
-    if (queued) return Promise.resolve(queued);
+    // A stopped run hands out nothing more, even frames that already arrived.
     if (this.#exitError) return Promise.reject(this.#exitError);
     if (!ignoreAbort && this.#signal?.aborted) return Promise.reject(abortError(this.#signal));
+    const queued = this.#queue.shift();
+    if (queued) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
       const timer = timeoutMs === undefined ? null : setTimeout(() => this.#wake(null), timeoutMs);
       this.#waiter = (message) => {
@@ -131,7 +149,7 @@ export class RunChannel {
   };
 
   #onExit = (err?: unknown): void => {
-    this.#exitError = new FramepipeError('ERR_INTERNAL', `The decode worker stopped unexpectedly${err instanceof Error ? `: ${err.message}` : ''}.`, { cause: err });
+    this.#exitError ??= new FramepipeError('ERR_INTERNAL', `The decode worker stopped unexpectedly${err instanceof Error ? `: ${err.message}` : ''}.`, { cause: err });
     this.#wake(null);
   };
 

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { abortError, FramepipeError, toFramepipeError } from '../core/errors.ts';
-import type { Batch, DecodeStats, Frame, OutputOptions, SamplingManifest, SamplingOptions, VideoInfo } from '../core/types.ts';
+import type { Batch, DecodeStats, Frame, FrameMeta, OutputOptions, SamplingManifest, SamplingOptions, VideoInfo } from '../core/types.ts';
 import { resolveSource } from '../sources/index.ts';
 import type { OpenableSource, SourceInput } from '../sources/types.ts';
 import { normalizeOpenOptions, type OpenVideoOptions, type NormalizedOptions, type VideoWarning } from './options.ts';
@@ -39,7 +39,7 @@ export class Video implements AsyncDisposable {
   readonly #options: NormalizedOptions;
   #manifest: SamplingManifest | null = null;
   #stats: DecodeStats | null = null;
-  #running = false;
+  #channel: RunChannel | null = null;
   #closed = false;
 
   /** @internal Use {@link openVideo}. */
@@ -88,10 +88,19 @@ export class Video implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#worker.postMessage({ type: 'close' });
-    await Promise.race([new Promise((r) => this.#worker.once('exit', r)), new Promise((r) => setTimeout(r, 2000).unref())]);
-    await this.#worker.terminate();
+    // Stop a run first, and release the source before waiting on the worker: closing the source ends any
+    // read the decoder is blocked in, so the worker can notice the cancel at once.
+    this.#channel?.fail(new FramepipeError('ERR_CLOSED', 'The video was closed during the run.'));
+    const exited = new Promise((r) => this.#worker.once('exit', r));
     await this.#source.close();
+    this.#worker.postMessage({ type: 'close' });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+    await this.#worker.terminate();
+  }
+
+  #finishRun(channel: RunChannel): void {
+    this.#manifest = withoutUnreceived(channel.manifest, channel.discarded);
+    this.#stats = channel.stats && { ...channel.stats, bytesRead: this.#source.bytesRead() };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -106,31 +115,45 @@ export class Video implements AsyncDisposable {
 
   async *#run(options: RunOptions, chunkFrames: number) {
     if (this.#closed) throw new FramepipeError('ERR_CLOSED', 'This video is closed; open it again.');
-    if (this.#running) throw new FramepipeError('ERR_INVALID_OPTIONS', 'A run is already in progress on this video; finish or break out of it first.');
+    if (this.#channel) throw new FramepipeError('ERR_INVALID_OPTIONS', 'A run is already in progress on this video; finish or break out of it first.');
     const sampling = options.sampling ? this.#options.validateSampling(options.sampling) : this.#options.sampling;
     const output = { ...this.#options.output, ...options.output };
     this.#options.planOutput(this.info, output);
     const signal = anySignal(this.#options.signal, options.signal);
     if (signal?.aborted) throw abortError(signal);
-    this.#running = true;
     const channel = new RunChannel(this.#worker, signal, this.#options.onWarning);
+    this.#channel = channel;
     try {
       this.#worker.postMessage({ type: 'run', sampling, output, chunkFrames, budget: this.#options.budget, control: channel.control });
       yield* channel.chunks();
-      this.#manifest = channel.manifest;
-      this.#stats = channel.stats && { ...channel.stats, bytesRead: this.#source.bytesRead() };
+      this.#finishRun(channel);
       const failure = this.#source.failure();
       if (channel.error) throw failure ?? channel.error;
+      // The source layer may have worked around a failure FFmpeg then skipped (e.g. a missing HLS segment).
+      if (failure) this.#options.onWarning({ code: 'source-error', message: `Part of the input could not be read: ${failure.message}`, details: { code: failure.code, ...failure.details } });
     } finally {
-      this.#running = false;
+      this.#channel = null;
       if (!channel.ended) {
         const stopped = await channel.cancel();
-        this.#manifest = channel.manifest;
-        this.#stats = channel.stats && { ...channel.stats, bytesRead: this.#source.bytesRead() };
+        this.#finishRun(channel);
         if (!stopped) await this.close();
       }
     }
   }
+}
+
+/** Frames the worker sent but the consumer never received are `aborted`, not delivered. */
+function withoutUnreceived(manifest: SamplingManifest | null, unreceived: readonly FrameMeta[]): SamplingManifest | null {
+  if (!manifest || unreceived.length === 0) return manifest;
+  const lost = new Set(unreceived.map((m) => m.index));
+  let targets = 0;
+  const entries = manifest.entries.map((e) => {
+    if (e.status !== 'delivered' || e.frameIndex === undefined || !lost.has(e.frameIndex)) return e;
+    targets++;
+    return { ...e, status: 'aborted' as const, detail: 'sent but not consumed before the run stopped' };
+  });
+  const skipped = { ...manifest.skipped, aborted: (manifest.skipped.aborted ?? 0) + (targets || lost.size) };
+  return { ...manifest, entries, skipped, delivered: Math.max(0, manifest.delivered - lost.size) };
 }
 
 function anySignal(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {
@@ -169,8 +192,17 @@ export async function openVideo(input: SourceInput, options: OpenVideoOptions = 
     await worker?.terminate();
     const failure = source.failure();
     await source.close();
-    throw failure ?? toFramepipeError(err);
+    throw failure ?? explainOpenError(toFramepipeError(err), source);
   }
+}
+
+/** FFmpeg calls an MP4 without its moov box "invalid data"; when the first bytes were MP4, say what is wrong. */
+function explainOpenError(err: FramepipeError, source: OpenableSource): FramepipeError {
+  if (err.code !== 'ERR_NOT_A_VIDEO' || source.container !== 'mp4') return err;
+  return new FramepipeError('ERR_NO_INDEX', `${source.displayName} starts like an MP4 file but its index (moov box) is missing or damaged: the file was probably cut before it was finalised. Re-download it, or repair it with a tool such as untrunc.`, {
+    cause: err,
+    details: { ...err.details, source: source.displayName },
+  });
 }
 
 function openInWorker(worker: Worker, request: OpenRequest, signal?: AbortSignal): Promise<VideoInfo> {

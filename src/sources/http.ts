@@ -70,6 +70,7 @@ async function openStreamed(pre: Preflight, o: ResolvedSourceOptions, meter: Byt
     ffmpegOptions,
     displayName: meter.displayName,
     kind: 'http',
+    container: sniffContainer(pre.head),
     reconnect: fillReconnect(o.reconnect, false),
     meter,
     cleanup: route.release,

@@ -75,6 +75,11 @@ export async function openMemorySource(
   if (bytes.byteLength === 0) {
     throw new FramepipeError('ERR_EMPTY_INPUT', `${displayName} has zero bytes. Pass the bytes of a video file.`);
   }
+  if (isMp4WithoutIndex(bytes)) {
+    throw new FramepipeError('ERR_NO_INDEX', `${displayName} is an MP4/MOV file without its index (no moov box): it was probably cut before the recording finished. Re-download it, or repair it with a tool such as untrunc.`, {
+      details: { source: displayName },
+    });
+  }
   const route = await registerRoute({ prefixes: ['m'], handle: (req, res) => serveBytes(req, res, bytes, contentType) });
   return createSource({
     url: `${route.origin}/m/${route.id}/media`,
@@ -147,3 +152,17 @@ export const bytesResolver: SourceResolver = {
     return openMemorySource(bytes, 'application/octet-stream', `<${bytes.byteLength} bytes in memory>`, options);
   },
 };
+
+/** True for complete ISO-BMFF bytes (first box `ftyp`) whose top-level boxes include no `moov`. */
+function isMp4WithoutIndex(bytes: Buffer): boolean {
+  if (bytes.byteLength < 8 || bytes.toString('latin1', 4, 8) !== 'ftyp') return false;
+  let offset = 0;
+  while (offset + 8 <= bytes.byteLength) {
+    if (bytes.toString('latin1', offset + 4, offset + 8) === 'moov') return false;
+    let size = bytes.readUInt32BE(offset);
+    if (size === 1 && offset + 16 <= bytes.byteLength) size = Number(bytes.readBigUInt64BE(offset + 8));
+    if (size < 8) return false;
+    offset += size;
+  }
+  return true;
+}

@@ -82,6 +82,7 @@ export interface SourceParts {
   displayName: string;
   kind: string;
   isLive?: boolean;
+  container?: string | null;
   reconnect: Required<ReconnectOptions>;
   meter?: ByteMeter;
   cleanup?: () => Promise<void>;
@@ -110,6 +111,7 @@ export function createSource(parts: SourceParts): OpenableSource {
     displayName: parts.displayName,
     kind: parts.kind,
     isLive: parts.isLive ?? false,
+    container: parts.container ?? null,
     reconnect: parts.reconnect,
     bytesRead: () => meter?.bytesRead ?? 0,
     failure: () => meter?.failure() ?? null,

@@ -78,6 +78,8 @@ export interface OpenableSource extends AsyncDisposable {
   displayName: string;
   /** Which resolver produced it (`file`, `http`, `hls`, `memory`, `live`, `device`, …). */
   kind: string;
+  /** What the first bytes say the container is (`mp4`, `mpegts`, …), when the source layer looked; else null. */
+  container?: string | null;
   /** True for live sources; the decode loop reconnects them per `reconnect`. */
   isLive: boolean;
   /** Reconnect policy, filled with defaults. */
