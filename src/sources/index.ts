@@ -11,6 +11,7 @@ import { deviceResolver, liveResolver } from './live.ts';
 import { bytesResolver, dataUriResolver } from './memory.ts';
 import { describe, resolveSourceOptions } from './options.ts';
 import { streamResolver } from './stream.ts';
+import { youtubeResolver } from './youtube.ts';
 import type { OpenableSource, SourceInput, SourceOptions, SourceResolver } from './types.ts';
 
 export type {
@@ -31,10 +32,12 @@ export { resolveSourceOptions, SOURCE_DEFAULTS, type ResolvedSourceOptions } fro
 export { backoffDelayMs, isRetriableStatus } from './retry.ts';
 export { mp4IndexPosition, sniffContainer, type ContainerGuess, type Mp4IndexPosition } from './sniff.ts';
 export { streamResolver } from './stream.ts';
+export { createYoutubeResolver, youtubeResolver, type YoutubeCodec, type YoutubeResolverOptions } from './youtube.ts';
 
 /** What the built-in resolvers accept, for the ERR_UNSUPPORTED_SOURCE message. */
 const SUPPORTED = [
   'file paths, file://, http://, https:// (including .m3u8 HLS), data:',
+  'YouTube video URLs and youtube:ID',
   'rtsp://, rtsps://, rtmp://, rtmps://, srt://, udp://, tcp://, rtp://, /dev/videoN, v4l2://',
   'Uint8Array/ArrayBuffer/Buffer, Node Readable streams',
 ].join(', ');
@@ -45,7 +48,7 @@ const SUPPORTED = [
  * @example
  * ```ts
  * const names = defaultResolvers().map((r) => r.name);
- * // ['device', 'live', 'data', 'hls', 'http', 'bytes', 'stream', 'file']
+ * // ['device', 'live', 'data', 'youtube', 'hls', 'http', 'bytes', 'stream', 'file']
  * ```
  */
 export function defaultResolvers(): SourceResolver[] {
@@ -53,6 +56,7 @@ export function defaultResolvers(): SourceResolver[] {
     deviceResolver,
     liveResolver,
     dataUriResolver,
+    youtubeResolver,
     hlsResolver,
     httpResolver,
     bytesResolver,
