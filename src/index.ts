@@ -23,4 +23,5 @@ export { plannedFrameCount } from './sampling/planned.ts';
 export { type FilterPlan, planFilterGraph } from './preprocess/filter-graph.ts';
 export type { FrameRef, Selection, Selector, Timeline } from './sampling/types.ts';
 export { registerResolver, resolveSource } from './sources/index.ts';
+export { createYoutubeResolver, youtubeResolver, type YoutubeCodec, type YoutubeResolverOptions } from './sources/youtube.ts';
 export type { OpenableSource, ReconnectOptions, RetryOptions, SourceInput, SourceOptions, SourceResolver, SourceWarning } from './sources/types.ts';

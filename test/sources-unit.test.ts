@@ -217,7 +217,7 @@ describe('options', () => {
 
 describe('resolver registry', () => {
   it('lists the built-ins in the order they are asked', () => {
-    assert.deepEqual(defaultResolvers().map((r) => r.name), ['device', 'live', 'data', 'hls', 'http', 'bytes', 'stream', 'file']);
+    assert.deepEqual(defaultResolvers().map((r) => r.name), ['device', 'live', 'data', 'youtube', 'hls', 'http', 'bytes', 'stream', 'file']);
   });
   it('rejects unknown schemes naming the scheme and the supported ones', async () => {
     for (const input of ['ftp://host/v.mp4', 'foo:bar', new URL('gopher://h/x')]) {
