@@ -16,7 +16,11 @@ function recordingModel(delayMs = 0) {
       batches.push(batch);
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
       const size = batch.data.length / batch.frames.length;
-      return batch.frames.map((_, i) => batch.data.subarray(i * size, (i + 1) * size).reduce((a, b) => a + b, 0) / size);
+      return batch.frames.map((_, i) => {
+        let sum = 0;
+        for (let j = i * size; j < (i + 1) * size; j++) sum += batch.data[j] as number;
+        return sum / size;
+      });
     },
     INPUT,
     'test:mean',
