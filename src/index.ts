@@ -19,6 +19,7 @@ export { outputForModel } from './pipeline/model-input.ts';
 export { type ExtractEvent, type ExtractListener, httpProgress, type ProgressHook, progressEvents, type SourceProgress } from './pipeline/progress.ts';
 export { defineModel, embeddingOf, type Model, type ModelBatch, type ModelFunction, type ModelInput, type SourcedFrameMeta } from './models/types.ts';
 export * from './sinks/index.ts';
+export * from './models/builtin/index.ts';
 export { plannedFrameCount } from './sampling/planned.ts';
 export { type FilterPlan, planFilterGraph } from './preprocess/filter-graph.ts';
 export type { FrameRef, Selection, Selector, Timeline } from './sampling/types.ts';

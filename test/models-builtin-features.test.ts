@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hammingDistance, histogramModel, phashModel, statsModel } from '../src/models/builtin/index.ts';
 import { embeddingOf } from '../src/models/types.ts';
-import { batchOf, blur, checkerboard, flat, image, noise, offset, shift, sizeOf, smooth } from './models-builtin-synthetic.ts';
+import { batchOf, blur, checkerboard, flat, image, noise, offset, shift, sizeOf, smooth } from './helpers/synthetic-images.ts';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * (b[i] as number), 0);
 const norm = (a: Float32Array) => Math.sqrt(dot(a, a));

@@ -13,7 +13,7 @@ import {
   motionModel,
   sceneModel,
 } from '../src/models/builtin/index.ts';
-import { batchOf, flat, sizeOf } from './models-builtin-synthetic.ts';
+import { batchOf, flat, sizeOf } from './helpers/synthetic-images.ts';
 
 describe('builtinModel', () => {
   it('knows exactly histogram, phash, stats, motion and scene, with ids builtin:<name>', () => {

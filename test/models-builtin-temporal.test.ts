@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { meanAbsoluteDifference, motionModel, sceneModel, type SceneOutput } from '../src/models/builtin/index.ts';
 import type { Model } from '../src/models/types.ts';
-import { batchOf, flat, noise, shift, sizeOf, smooth, type SyntheticFrame } from './models-builtin-synthetic.ts';
+import { batchOf, flat, noise, shift, sizeOf, smooth, type SyntheticFrame } from './helpers/synthetic-images.ts';
 
 /** Runs `frames` through `model` in batches of `batchSize`, returning every output in order. */
 async function runAll<T>(model: Model<T>, frames: readonly SyntheticFrame[], batchSize = frames.length): Promise<T[]> {

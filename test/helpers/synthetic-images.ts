@@ -8,7 +8,7 @@
  * const [out] = await model.run(batchOf(model.input, [{ data: flat(model.input, 255) }]));
  * ```
  */
-import type { ModelBatch, ModelInput } from '../src/models/types.ts';
+import type { ModelBatch, ModelInput } from '../../src/models/types.ts';
 
 /** Width, height and pixel format of an image. */
 export type Size = Pick<ModelInput, 'width' | 'height' | 'pixelFormat'>;
