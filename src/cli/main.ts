@@ -6,17 +6,22 @@ import { readFileSync } from 'node:fs';
 import { isFramepipeError, toFramepipeError } from '../index.ts';
 import { FRAMES_USAGE, framesCommand } from './frames.ts';
 import { PROBE_USAGE, probeCommand } from './probe.ts';
+import { EXTRACT_USAGE, extractCommand } from './extract.ts';
+import { SEARCH_USAGE, searchCommand } from './search.ts';
 
 const HELP = `framepipe: streaming video inference for Node.js
 
 Usage:
   ${PROBE_USAGE}
   ${FRAMES_USAGE}
+  ${EXTRACT_USAGE}
+  ${SEARCH_USAGE}
   framepipe --version
 
 Sources: paths, file://, http(s):// (Range streaming, cached download when needed), data:, HLS (.m3u8),
 rtsp:// rtmp:// srt:// udp:// tcp:// (live, with reconnect), /dev/video* (V4L2).
-Docs: docs/sampling.md, docs/sources.md, docs/errors.md
+Models: builtin:histogram|phash|stats|motion|scene, hf:HUB_ID_OR_DIR (CLIP), PATH.onnx.
+Docs: docs/sampling.md, docs/sources.md, docs/models.md, docs/sinks.md, docs/errors.md
 `;
 
 /** Runs the CLI; returns the exit code. */
@@ -25,6 +30,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   try {
     if (command === 'probe') return await probeCommand(rest, out);
     if (command === 'frames') return await framesCommand(rest, out, err);
+    if (command === 'extract') return await extractCommand(rest, out, err);
+    if (command === 'search') return await searchCommand(rest, out);
     if (command === '--version' || command === '-v') {
       const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
       out.write(`${pkg.version}\n`);
