@@ -20,6 +20,8 @@ export { type ExtractEvent, type ExtractListener, httpProgress, type ProgressHoo
 export { defineModel, embeddingOf, type Model, type ModelBatch, type ModelFunction, type ModelInput, type SourcedFrameMeta } from './models/types.ts';
 export * from './sinks/index.ts';
 export * from './models/builtin/index.ts';
+export * from './models/onnx/index.ts';
+export * from './models/hf/index.ts';
 export { plannedFrameCount } from './sampling/planned.ts';
 export { type FilterPlan, planFilterGraph } from './preprocess/filter-graph.ts';
 export type { FrameRef, Selection, Selector, Timeline } from './sampling/types.ts';
