@@ -34,8 +34,13 @@ export function checkDurationBudget(budget: LoopBudget, startSeconds: number, pt
 
 /** What the loop needs from its host (the worker). */
 export interface LoopHost {
-  /** Hands over one finished frame (metadata + converted pixels). */
-  deliver(meta: FrameMeta, pixels: Uint8Array): void;
+  /**
+   * Hands over one finished frame (metadata + converted pixels). `lost` is called if the run stops before
+   * the frame reaches the consumer, so the manifest never counts it as delivered.
+   */
+  deliver(meta: FrameMeta, pixels: Uint8Array, lost: () => void): void;
+  /** Calls `lost` for every frame handed over but not yet sent (a cancelled run). */
+  abandon(): void;
   /** True once the consumer cancelled; checked between packets. */
   cancelled(): boolean;
   warn(code: string, message: string, details?: Record<string, unknown>): void;
@@ -128,6 +133,7 @@ class GopLoop {
       error ??= toFramepipeError(err);
     }
     this.#markMissing(error?.code === 'ERR_ABORTED' ? 'aborted' : 'decode-error');
+    if (error?.code === 'ERR_ABORTED') this.#host.abandon();
     for (const w of [this.#cur, this.#next]) if (w) this.#p.reader.release(w.gop);
     const manifest = this.#p.selector.finish(skipReasonFor(error), error?.code ?? null);
     return { manifest, stats: this.#stats(), error };
@@ -269,7 +275,8 @@ class GopLoop {
     const pixels = this.#p.converter.convert(decoded.frame);
     const durationSeconds = Number(decoded.frame.duration) * this.#tb;
     this.#delivered++;
-    this.#host.deliver({ ...wanted.ref, durationSeconds: durationSeconds > 0 ? durationSeconds : null, decodedAtMs: Date.now() }, pixels);
+    const lost = () => this.#p.selector.markUndelivered(wanted.selection, 'aborted', 'the run stopped before this frame reached the consumer');
+    this.#host.deliver({ ...wanted.ref, durationSeconds: durationSeconds > 0 ? durationSeconds : null, decodedAtMs: Date.now() }, pixels, lost);
   }
 
   /** Outputs what the decoder still holds and resets it; wanted frames that did not come out failed to decode. */

@@ -105,7 +105,8 @@ function handleRun(request: RunRequest): void {
   });
   const chunker = new Chunker(writer, request.chunkFrames, control, plan);
   const host: LoopHost = {
-    deliver: (meta, pixels) => chunker.add(meta, pixels),
+    deliver: (meta, pixels, lost) => chunker.add(meta, pixels, lost),
+    abandon: () => chunker.abandon(),
     cancelled: () => Atomics.load(control, CONTROL.CANCEL) !== 0,
     warn,
   };
@@ -141,6 +142,8 @@ class Chunker {
   readonly #control: Int32Array;
   readonly #plan: { width: number; height: number; channels: number };
   #metas: FrameMeta[] = [];
+  /** For frames added but not yet posted: how to tell the plan they never reached the consumer. */
+  #lost: (() => void)[] = [];
   #data: Uint8Array | Float32Array | null = null;
 
   constructor(writer: TensorWriter, size: number, control: Int32Array, plan: { width: number; height: number; channels: number }) {
@@ -150,7 +153,7 @@ class Chunker {
     this.#plan = plan;
   }
 
-  add(meta: FrameMeta, pixels: Uint8Array): void {
+  add(meta: FrameMeta, pixels: Uint8Array, lost: () => void): void {
     if (pixels.length !== this.#writer.frameElements) {
       throw new FramepipeError('ERR_INTERNAL', `Filter output has ${pixels.length} bytes, expected ${this.#writer.frameElements} for ${this.#plan.width}x${this.#plan.height}x${this.#plan.channels}.`);
     }
@@ -160,7 +163,15 @@ class Chunker {
     }
     this.#writer.write(pixels, this.#data, this.#metas.length * this.#writer.frameElements);
     this.#metas.push(meta);
+    this.#lost.push(lost);
     if (this.#metas.length === this.#size) this.#post();
+  }
+
+  /** The run stopped: frames still here never reach the consumer. */
+  abandon(): void {
+    for (const lost of this.#lost.splice(0)) lost();
+    this.#metas = [];
+    this.#data = null;
   }
 
   flush(host: LoopHost): void {
@@ -174,6 +185,7 @@ class Chunker {
     const buffer = used.length === data.length ? data.buffer : used.slice().buffer;
     post({ type: 'chunk', metas: this.#metas, data: buffer as ArrayBuffer, dtype: this.#writer.dtype }, [buffer as ArrayBuffer]);
     this.#metas = [];
+    this.#lost = [];
     this.#data = null;
   }
 

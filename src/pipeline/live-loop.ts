@@ -32,9 +32,11 @@ export function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenReque
   let error: FramepipeError | null = null;
   const emit = (ref: FrameRef, frame: DecodedFrame['frame'], nextPts: number | null) => {
     const selections = parts.selector.select([ref], nextPts);
-    if (selections.length === 0) return;
+    const selection = selections[0];
+    if (!selection) return;
     state.delivered++;
-    host.deliver({ ...ref, durationSeconds: null, decodedAtMs: Date.now() }, parts.converter.convert(frame));
+    const lost = () => parts.selector.markUndelivered(selection, 'aborted', 'the run stopped before this frame reached the consumer');
+    host.deliver({ ...ref, durationSeconds: null, decodedAtMs: Date.now() }, parts.converter.convert(frame), lost);
   };
   const onFrame = (decoded: DecodedFrame) => {
     const ptsSeconds = Number(decoded.pts) * state.input.timeBaseSeconds + state.offset;
@@ -74,6 +76,7 @@ export function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenReque
   } catch (err) {
     error = toFramepipeError(err);
   }
+  if (error?.code === 'ERR_ABORTED') host.abandon();
   const last = held as Held | null;
   if (last && !error) emit(last.ref, last.frame, null);
   last?.frame.free();
