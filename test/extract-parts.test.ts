@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { httpProgress, outputForModel, plannedFrameCount, progressEvents, type VideoInfo } from '../src/index.ts';
+import { coverSteps } from '../src/preprocess/filter-graph.ts';
 
 const FILE = { frameCount: 1800, durationSeconds: 60, fps: 30, startSeconds: 0, isLive: false, keyframeIntervalEstimate: 60 } satisfies Partial<VideoInfo>;
 
@@ -30,16 +31,25 @@ describe('plannedFrameCount', () => {
 
 describe('outputForModel', () => {
   it('maps a declared input to output options with defaults', () => {
-    assert.deepEqual(outputForModel({ width: 224, height: 224, mean: [0.5], std: [0.5] }, { width: 640, height: 480 }), {
+    assert.deepEqual(outputForModel({ width: 224, height: 224, mean: [0.5], std: [0.5] }), {
       width: 224, height: 224, fit: 'cover', pixelFormat: 'rgb24', layout: 'chw', dtype: 'float32', mean: [0.5], std: [0.5],
     });
   });
-  it('turns resize-short-side-then-centre-crop into one crop and one resize', () => {
-    const out = outputForModel({ width: 224, height: 224, shortestEdge: 256 }, { width: 1920, height: 1080 });
-    // Short side 1080 → 256 is a factor 4.21875; a 224 crop there is 945 source pixels, centred.
-    assert.deepEqual(out.crop, { x: 487, y: 67, width: 945, height: 945 });
-    assert.equal(out.fit, 'fill');
-    assert.throws(() => outputForModel({ width: 224, height: 224, shortestEdge: 100 }, { width: 640, height: 480 }), /shortestEdge/);
+  it('passes a CLIP-style short side on to the filter graph', () => {
+    const out = outputForModel({ width: 224, height: 224, shortestEdge: 256 });
+    assert.equal(out.shortestEdge, 256);
+    assert.equal(out.fit, 'cover');
+    assert.equal(outputForModel({ width: 224, height: 224, shortestEdge: 224 }).shortestEdge, undefined);
+  });
+});
+
+describe('cover geometry follows Hugging Face image processors', () => {
+  it('rounds the long side down and crops at floor((scaled - crop) / 2)', () => {
+    assert.deepEqual(coverSteps(320, 240, 224, 224), ['scale=298:224:out_range=full', 'crop=224:224:37:0']);
+    assert.deepEqual(coverSteps(200, 500, 224, 224), ['scale=224:560:out_range=full', 'crop=224:224:0:168']);
+    assert.deepEqual(coverSteps(1920, 1080, 224, 224, 256), ['scale=455:256:out_range=full', 'crop=224:224:115:16']);
+    assert.deepEqual(coverSteps(224, 224, 224, 224), ['scale=224:224:out_range=full']);
+    assert.throws(() => coverSteps(640, 480, 224, 224, 100), /shortestEdge/);
   });
 });
 

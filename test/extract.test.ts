@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineModel, extract, FramepipeError, type ExtractEvent, type ModelBatch, type ResultRecord } from '../src/index.ts';
+import { defineModel, extract, type FramepipeError, type ExtractEvent, type ModelBatch, type ResultRecord } from '../src/index.ts';
 import { fixture } from './helpers/media.ts';
 
 const INPUT = { width: 16, height: 16, layout: 'hwc', dtype: 'uint8' } as const;

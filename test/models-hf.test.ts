@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FramepipeError } from '../src/core/errors.ts';
-import { openVideo } from '../src/index.ts';
+import { openVideo, outputForModel } from '../src/index.ts';
 import { createClipImageModel, createClipTextEncoder, l2Normalize } from '../src/models/hf/index.ts';
 import type { ModelWarning } from '../src/models/onnx/index.ts';
 import type { ModelBatch, ModelInput } from '../src/models/types.ts';
@@ -63,15 +63,9 @@ function batchOf(data: Float32Array): ModelBatch {
   return { frames, shape: [n, 3, 224, 224], format: 'rgb24', layout: 'chw', dtype: 'float32', data };
 }
 
-/** The frame engine's output options for a declared input whose shortest edge is the crop size (plain cover). */
+/** The frame engine's output options for a model's declared input, as extract() derives them. */
 function outputFor(input: ModelInput): OutputOptions {
-  const { shortestEdge, ...output } = input;
-  assert.equal(
-    shortestEdge,
-    Math.max(input.width, input.height),
-    'a larger shortest edge needs a crop box per video (pipeline outputForModel)',
-  );
-  return output;
+  return outputForModel(input);
 }
 
 describe('CLIP text encoder vs PyTorch', () => {
@@ -195,13 +189,9 @@ describe('CLIP image model vs PyTorch', () => {
 describe('end to end: reference PNGs through the frame engine', () => {
   const limits = { maxAbs: 0.15, meanAbs: 0.005, cosine: 0.9999 };
   for (const name of ['ref_224x224.png', 'ref_640x360.png', 'ref_200x500.png', 'ref_320x240.png']) {
-    // 320×240: the engine's cover scales to 299×224 (FFmpeg rounds 298.67 up), the processor to 298×224
-    // (Python truncates), so the crop samples a 0.3% larger picture: mean 0.041, max 2.57, cosine 0.99968.
-    const todo =
-      name === 'ref_320x240.png'
-        ? 'frame engine cover rounds the scaled long side (299) where CLIPImageProcessor truncates (298)'
-        : undefined;
-    test(`${name}: pixels and embedding match the Python processor`, { todo }, async () => {
+    // The cover geometry rounds like CLIPImageProcessor (320×240 → 298×224, crop at x=37); what remains is
+    // the resampling kernel (PIL bicubic vs swscale bicubic) at the test pattern's hard edges.
+    test(`${name}: pixels and embedding match the Python processor`, async () => {
       const i = ref.images.findIndex((im) => im.file === name);
       const im = ref.images[i];
       assert.ok(im, name);

@@ -55,7 +55,7 @@ async function embedImage(spec: string, image: string, flags: ReturnType<typeof 
     await model.init?.();
     await using video = await openVideo(image, { sampling: { count: 1, first: true } });
     const { outputForModel } = await import('../pipeline/model-input.ts');
-    for await (const batch of video.batches(1, { output: outputForModel(model.input, video.info) })) {
+    for await (const batch of video.batches(1, { output: outputForModel(model.input) })) {
       const [output] = await model.run({ ...batch, frames: batch.frames.map((f) => ({ ...f, source: image })) });
       if (output instanceof Float32Array) return output;
       if (output && typeof output === 'object' && 'embedding' in output) return (output as { embedding: Float32Array }).embedding;

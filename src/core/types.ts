@@ -91,6 +91,11 @@ export interface OutputOptions {
   height?: number;
   /** How the frame fits `width`×`height` when both are given. Default `fill`. */
   fit?: Fit;
+  /**
+   * With `fit: 'cover'`: resize so the short side is this many pixels, then centre-crop width×height (as
+   * CLIP-style image processors do). Default: just large enough to cover width×height.
+   */
+  shortestEdge?: number;
   /** Padding colour for `contain`, as `#rrggbb` or an FFmpeg colour name. Default `black`. */
   padColor?: string;
   /** Crop box in displayed-frame pixels, applied before resizing. */

@@ -164,7 +164,7 @@ class Extraction<Out> {
       this.#emit({ type: 'source-opened', source: source.id, info: video.info, planned });
       this.#resetTotal();
       const fingerprint = contentKey(source.id, video.info, this.#sampling, this.#model);
-      const output = outputForModel(this.#model.input, video.info);
+      const output = outputForModel(this.#model.input);
       for await (const frame of video.frames({ output })) {
         const { data, width: _w, height: _h, format: _f, layout: _l, dtype: _d, ...meta } = frame;
         progress.sampled++;

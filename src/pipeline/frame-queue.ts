@@ -68,13 +68,13 @@ export class FrameQueue<T> {
 
   #waitForData(timeoutMs: number | null): Promise<void> {
     return new Promise((resolve) => {
-      const timer = timeoutMs === null ? null : setTimeout(done, Math.max(0, timeoutMs));
-      const self = this;
-      function done() {
+      let timer: NodeJS.Timeout | null = null;
+      const done = () => {
         if (timer) clearTimeout(timer);
-        if (self.#dataWaiter === done) self.#dataWaiter = null;
+        if (this.#dataWaiter === done) this.#dataWaiter = null;
         resolve();
-      }
+      };
+      if (timeoutMs !== null) timer = setTimeout(done, Math.max(0, timeoutMs));
       this.#dataWaiter = done;
     });
   }

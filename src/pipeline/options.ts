@@ -77,6 +77,7 @@ const outputSchema = z.strictObject({
   width: z.number().optional(),
   height: z.number().optional(),
   fit: z.enum(['fill', 'cover', 'contain']).optional(),
+  shortestEdge: z.number().optional(),
   padColor: z.string().optional(),
   crop: z.strictObject({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }).optional(),
   pixelFormat: z.enum(['rgb24', 'bgr24', 'gray', 'rgba']).optional(),

@@ -56,8 +56,9 @@ export function planFilterGraph(input: InputGeometry, output: OutputOptions = {}
     height = c.height;
   }
   const target = targetSize(width, height, output.width, output.height);
-  if (target.width !== width || target.height !== height) {
-    steps.push(...fitSteps(output.fit ?? 'fill', target.width, target.height, output.padColor ?? 'black'));
+  if (target.width !== width || target.height !== height || output.shortestEdge !== undefined) {
+    const fit = output.fit ?? 'fill';
+    steps.push(...(fit === 'cover' ? coverSteps(width, height, target.width, target.height, output.shortestEdge) : fitSteps(fit, target.width, target.height, output.padColor ?? 'black')));
   } else {
     // Still convert the range explicitly: RGB output is full range whatever the source's range is.
     steps.push('scale=out_range=full');
@@ -101,10 +102,38 @@ function targetSize(width: number, height: number, w?: number, h?: number): { wi
   return { width, height };
 }
 
+/**
+ * Scale so the picture covers w×h (or so its short side is `shortestEdge`), then centre-crop. Sizes round
+ * down and the crop offset is floor((scaled − crop) / 2), exactly as Hugging Face image processors do, so
+ * model inputs match the Python preprocessing pixel for pixel up to the resampling kernel.
+ */
+export function coverSteps(inW: number, inH: number, w: number, h: number, shortestEdge?: number): string[] {
+  if (shortestEdge !== undefined && (!Number.isInteger(shortestEdge) || shortestEdge < Math.max(w, h) || shortestEdge > MAX_SIDE)) {
+    throw new FramepipeError('ERR_INVALID_OPTIONS', `output.shortestEdge must be an integer from ${Math.max(w, h)} (the crop size) to ${MAX_SIDE}, got ${shortestEdge}.`, {
+      details: { option: 'output.shortestEdge', value: shortestEdge },
+    });
+  }
+  let sw: number;
+  let sh: number;
+  if (shortestEdge !== undefined) {
+    const portrait = inW <= inH;
+    sw = portrait ? shortestEdge : Math.floor((shortestEdge * inW) / inH);
+    sh = portrait ? Math.floor((shortestEdge * inH) / inW) : shortestEdge;
+  } else if (w / inW >= h / inH) {
+    sw = w;
+    sh = Math.max(h, Math.floor((inH * w) / inW));
+  } else {
+    sh = h;
+    sw = Math.max(w, Math.floor((inW * h) / inH));
+  }
+  const steps = [`scale=${sw}:${sh}:out_range=full`];
+  if (sw !== w || sh !== h) steps.push(`crop=${w}:${h}:${Math.floor((sw - w) / 2)}:${Math.floor((sh - h) / 2)}`);
+  return steps;
+}
+
 function fitSteps(fit: Fit, w: number, h: number, pad: string): string[] {
   const scale = `scale=${w}:${h}:out_range=full`;
-  if (fit === 'fill') return [scale];
-  if (fit === 'cover') return [`${scale}:force_original_aspect_ratio=increase`, `crop=${w}:${h}`];
+  if (fit === 'fill' || fit === 'cover') return [scale];
   if (!/^[#\w]+$/.test(pad)) {
     throw new FramepipeError('ERR_INVALID_OPTIONS', `output.padColor "${pad}" is not a colour; use #rrggbb or a name like black.`, {
       details: { option: 'output.padColor', value: pad },
