@@ -3,6 +3,7 @@
  * every input the registry asks about.
  */
 import type { SourceInput } from '../types.ts';
+import { httpUrlOf } from '../http.ts';
 
 /** What a YouTube input names: a video, or a YouTube address that is not a video (a channel, a playlist). */
 export type YoutubeRef = { kind: 'video'; videoId: string } | { kind: 'not-a-video'; text: string };
@@ -48,7 +49,7 @@ export function parseYoutubeInput(input: SourceInput): YoutubeRef | null {
     const id = input.slice('youtube:'.length);
     return VIDEO_ID.test(id) ? { kind: 'video', videoId: id } : { kind: 'not-a-video', text: input };
   }
-  const url = urlOf(input);
+  const url = httpUrlOf(input);
   if (url === null || !HOSTS.has(url.hostname.toLowerCase())) return null;
   const id = videoIdOf(url);
   if (id !== null && VIDEO_ID.test(id)) return { kind: 'video', videoId: id };
@@ -67,18 +68,6 @@ export function watchUrl(videoId: string): string {
   return `https://www.youtube.com/watch?v=${videoId}`;
 }
 
-function urlOf(input: SourceInput): URL | null {
-  let url: URL;
-  if (input instanceof URL) url = input;
-  else if (typeof input === 'string' && /^https?:\/\//i.test(input)) {
-    try {
-      url = new URL(input);
-    } catch {
-      return null;
-    }
-  } else return null;
-  return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
-}
 
 function videoIdOf(url: URL): string | null {
   const host = url.hostname.toLowerCase();
