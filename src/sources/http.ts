@@ -60,11 +60,19 @@ export const httpResolver: SourceResolver = {
   },
 };
 
+/** Size of FFmpeg's HTTP range requests on seekable sources. */
+const SEEKABLE_REQUEST_BYTES = 128 * 1024;
+
 /** Streams through the proxy; `seekable` false tells FFmpeg not to send Range requests at all. */
 async function openStreamed(pre: Preflight, o: ResolvedSourceOptions, meter: ByteMeter, seekable: boolean): Promise<OpenableSource> {
   const route = await openProxy({ base: pre.url, options: o, meter, rewritePlaylists: false });
   const ffmpegOptions = proxyFfmpegOptions(o);
   if (!seekable) ffmpegOptions.seekable = '0';
+  // Bounded requests: FFmpeg otherwise asks for "the rest of the file" at every seek, and the loopback and
+  // upstream socket buffers fill with megabytes nobody reads before the next seek. 128 KiB keeps a sparse
+  // plan (16 frames of a 1-hour file) under 5% of the file, at the cost of one request per 128 KiB when
+  // reading straight through (raise it with source.ffmpegOptions.request_size for slow, distant servers).
+  else ffmpegOptions.request_size = String(SEEKABLE_REQUEST_BYTES);
   return createSource({
     url: route.url,
     ffmpegOptions,
