@@ -40,15 +40,9 @@ interface Case {
   name: string;
   media: Media;
   http: boolean;
-  /** Extra FFmpeg input options through the public `source.ffmpegOptions` (the experiment row only). */
-  ffmpegOptions?: Record<string, string>;
-  /** Judged against the targets (the 10-minute byte share and the experiment are informational). */
+  /** Judged against the targets (the 10-minute byte share is informational). */
   judged: { seconds: boolean; bytes: boolean };
 }
-
-/** FFmpeg 8's HTTP client asking for bounded ranges instead of open-ended `bytes=N-` (see the notes). */
-const BOUNDED = { multiple_requests: '1', initial_request_size: '65536', request_size: '131072' };
-const EXPERIMENT = '1 h, HTTP, bounded requests (experiment)';
 
 /** Runs task C `runs` times per case, interleaved, and returns its table. */
 export async function taskC(runs = runCount()): Promise<TaskResult> {
@@ -60,7 +54,6 @@ export async function taskC(runs = runCount()): Promise<TaskResult> {
     { name: '10 min, local file', media: short, http: false, judged: { seconds: true, bytes: false } },
     { name: '1 h, HTTP', media: long, http: true, judged: { seconds: true, bytes: true } },
     { name: '10 min, HTTP', media: short, http: true, judged: { seconds: true, bytes: false } },
-    { name: EXPERIMENT, media: long, http: true, ffmpegOptions: BOUNDED, judged: { seconds: false, bytes: false } },
   ];
   const problems: string[] = [];
   const bytes = new Map<string, { server: number[]; client: number[]; requests: number[] }>();
@@ -72,7 +65,7 @@ export async function taskC(runs = runCount()): Promise<TaskResult> {
       server.resetCounters();
       const source = c.http ? server.url(basename(c.media.path)) : c.media.path;
       const options = { sampling: { count: COUNT }, output: { width: 224, height: 224 } };
-      const run = await framepipeRun(source, c.ffmpegOptions ? { ...options, source: { ffmpegOptions: c.ffmpegOptions } } : options);
+      const run = await framepipeRun(source, options);
       const bad = checkIndices(run.indices, expectedIndices(c.media.frames));
       if (bad) problems.push(`${c.name}: ${bad}`);
       if (c.http) {
@@ -98,7 +91,7 @@ export async function taskC(runs = runCount()): Promise<TaskResult> {
   const rows: Row[] = [];
   for (const c of cases) {
     const value = seconds(c.name);
-    const pair = c.media === long && !c.ffmpegOptions ? c.name.replace('1 h', '10 min') : null;
+    const pair = c.media === long ? c.name.replace('1 h', '10 min') : null;
     const flat = pair ? value / seconds(pair) : null;
     const ok = value <= 1 && !problems.some((p) => p.startsWith(c.name));
     rows.push({
@@ -106,7 +99,7 @@ export async function taskC(runs = runCount()): Promise<TaskResult> {
       subject: `framepipe count 16, ${c.name}`,
       value,
       ratio: flat === null ? '—' : `${flat.toFixed(2)}× the 10-min time`,
-      target: c.judged.seconds ? '≤ 1 s' : 'experiment',
+      target: c.judged.seconds ? '≤ 1 s' : 'info',
       pass: c.judged.seconds ? ok : null,
       note: [`runs ${runList(results.get(c.name))}`, counters.get(c.name)].filter(Boolean).join('; '),
     });
@@ -120,7 +113,7 @@ export async function taskC(runs = runCount()): Promise<TaskResult> {
         value: sent / 1e6,
         unit: 'MB',
         ratio: `${share.toFixed(2)}% of ${(c.media.bytes / 1e6).toFixed(1)} MB`,
-        target: c.judged.bytes ? '≤ 5% of the file' : c.ffmpegOptions ? 'experiment' : 'info',
+        target: c.judged.bytes ? '≤ 5% of the file' : 'info',
         pass: c.judged.bytes ? share <= 5 : null,
         note: `client stats.bytesRead ${(median(b.client) / 1e6).toFixed(2)} MB (${((100 * median(b.client)) / c.media.bytes).toFixed(2)}%); ${median(b.requests)} requests`,
       });
@@ -140,7 +133,6 @@ export async function taskC(runs = runCount()): Promise<TaskResult> {
         : `Verified on every run: the 16 delivered indices are round(k × (N − 1) / 15), e.g. ${expectedIndices(long.frames).slice(0, 4).join(', ')} … ${expectedIndices(long.frames).at(-1)} for the 1-hour clip.`,
       'Times are openVideo() to close(), probing included. HTTP bytes are counted by the benchmark server on its sockets (headers included); the ratio column of a time row compares the 1-hour time with the 10-minute time of the same source kind.',
       `The 5% byte target applies to the 1-hour clip. On the 10-minute clip (${Math.round(short.bytes / (short.frames / short.gop) / 1024)} KiB per GOP) the 16 sampled GOPs alone are ${((100 * COUNT * short.gop) / short.frames).toFixed(1)}% of the file, so its share is informational.`,
-      `Experiment row: the same 1-hour HTTP run with \`source.ffmpegOptions\` ${JSON.stringify(BOUNDED)} (FFmpeg 8 asks for bounded ranges); not a default of framepipe, shown as evidence for the byte gap.`,
     ],
     summary: summarize(
       'C',
