@@ -1,7 +1,7 @@
 /**
  * Enforces the one-way import graph of STYLE.md point 10 over `src/**`:
  *
- *   core ← {sources, decode, sampling, preprocess, models, sinks} ← pipeline ← {queue, server} ← cli
+ *   core ← {sources, decode, sampling, schedule, preprocess, models, sinks} ← pipeline ← {queue, server} ← cli
  *
  * Each layer may import itself and the layers listed for it in {@link ALLOWED}; `src/index.ts` may import
  * anything except cli. Only `src/decode/**` may import node-av and only `src/models/**` onnxruntime-node.
@@ -22,7 +22,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const SIBLINGS = ['sources', 'decode', 'sampling', 'preprocess', 'models', 'sinks'] as const;
+const SIBLINGS = ['sources', 'decode', 'sampling', 'schedule', 'preprocess', 'models', 'sinks'] as const;
 
 /**
  * Layers each layer may import besides itself. `index` is `src/index.ts`. A new top-level folder in src
