@@ -178,25 +178,28 @@ export class VideoDecoder {
 export class FrameConverter {
   readonly #filter: FilterAPI;
   readonly #timeBase: { num: number; den: number };
+  readonly #out = new Frame();
   #closed = false;
 
   constructor(description: string, input: OpenedInput) {
     this.#filter = FilterAPI.create(description, { threads: 1 });
     this.#timeBase = input.stream.timeBase;
+    this.#out.alloc();
   }
 
-  /** Converts one frame; returns its packed (or planar) bytes. */
+  /** Converts one frame; returns its packed bytes. */
   convert(frame: Frame): Buffer {
     frame.timeBase = this.#timeBase as never;
     this.#filter.processSync(frame);
-    const out = this.#filter.receiveSync();
-    if (!out || typeof out !== 'object' || !('toBuffer' in out)) {
-      throw new FramepipeError('ERR_INTERNAL', 'The filter graph produced no frame for a decoded frame.');
-    }
+    // Pull into one reused frame: FilterAPI.receiveSync() clones a new Frame per call, and node-av releases
+    // those only after garbage collection, which a long synchronous run would postpone indefinitely.
+    const sink = this.#filter.buffersink;
+    const ret = sink ? sink.buffersinkGetFrameSync(this.#out) : -1;
+    if (ret < 0) throw new FramepipeError('ERR_INTERNAL', `The filter graph produced no frame for a decoded frame (${describeAvError(ret)}).`);
     try {
-      return out.toBuffer();
+      return this.#out.toBuffer();
     } finally {
-      out.free();
+      this.#out.unref();
     }
   }
 
@@ -204,5 +207,6 @@ export class FrameConverter {
     if (this.#closed) return;
     this.#closed = true;
     this.#filter.close();
+    this.#out.free();
   }
 }

@@ -27,11 +27,20 @@ export interface Gop {
 
 // A run longer than this is cut even without a keyframe (intra refresh streams, broken files) so memory stays bounded.
 const MAX_GOP_PACKETS = 1024;
+/** Two GOPs of the largest size are in use at once; keep that many packet objects for reuse. */
+const MAX_POOLED_PACKETS = 2 * MAX_GOP_PACKETS + 2;
+
+function allocPacket(): Packet {
+  const packet = new Packet();
+  packet.alloc();
+  return packet;
+}
 
 /** Reads the video stream of an open input GOP by GOP. */
 export class PacketReader {
   readonly #input: OpenedInput;
   readonly #scratch = new Packet();
+  readonly #pool: Packet[] = [];
   #lookahead: GopPacket | null = null;
   #ended = false;
   #pendingError: FramepipeError | null = null;
@@ -101,7 +110,17 @@ export class PacketReader {
 
   /** Frees packets of a GOP that has been dealt with. */
   release(gop: Gop): void {
-    for (const p of gop.packets) p.packet.free();
+    for (const p of gop.packets) this.recycle(p);
+  }
+
+  /**
+   * Returns a packet's object to the reader's pool. node-av frees a native object only after its JS wrapper
+   * is collected, which a long synchronous run never lets happen: reusing packets keeps memory flat.
+   */
+  recycle(p: GopPacket): void {
+    p.packet.unref();
+    if (this.#pool.length < MAX_POOLED_PACKETS) this.#pool.push(p.packet);
+    else p.packet.free();
   }
 
   /** Frees the reader's packets; safe to call twice. */
@@ -110,6 +129,7 @@ export class PacketReader {
     this.#closed = true;
     if (this.#lookahead) this.#lookahead.packet.free();
     this.#lookahead = null;
+    for (const packet of this.#pool.splice(0)) packet.free();
     this.#scratch.free();
   }
 
@@ -138,8 +158,7 @@ export class PacketReader {
         continue;
       }
       this.packetsRead++;
-      const packet = new Packet();
-      packet.alloc();
+      const packet = this.#pool.pop() ?? allocPacket();
       packet.ref(this.#scratch);
       this.#scratch.unref();
       const pts = this.#timestampOf(packet);

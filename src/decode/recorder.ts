@@ -5,26 +5,8 @@
  * their true timing in the file. See `docs/recording.md`.
  */
 import {
-  AV_CODEC_FLAG_GLOBAL_HEADER,
-  AV_PIX_FMT_BGR24,
-  AV_PIX_FMT_RGB24,
-  AV_PIX_FMT_RGBA,
-  AV_PIX_FMT_YUV420P,
-  AVCOL_RANGE_MPEG,
-  AVCOL_SPC_SMPTE170M,
-  AVERROR_EAGAIN,
-  AVERROR_EOF,
-  AVFMT_GLOBALHEADER,
-  type AVPixelFormat,
-  Codec,
-  CodecContext,
-  FormatContext,
-  Frame,
-  Packet,
-  Rational,
-  SoftwareScaleContext,
-  type Stream,
-  SWS_BICUBIC,
+  AV_CODEC_FLAG_GLOBAL_HEADER, AV_PIX_FMT_BGR24, AV_PIX_FMT_RGB24, AV_PIX_FMT_RGBA, AV_PIX_FMT_YUV420P, AVCOL_RANGE_MPEG, AVCOL_SPC_SMPTE170M,
+  AVERROR_EAGAIN, AVERROR_EOF, AVFMT_GLOBALHEADER, type AVPixelFormat, Codec, CodecContext, FormatContext, Frame, Packet, Rational, SoftwareScaleContext, type Stream, SWS_BICUBIC,
 } from 'node-av';
 import { FramepipeError } from '../core/errors.ts';
 import { describeAvError } from './ffmpeg-errors.ts';
@@ -131,15 +113,9 @@ function resolve(options: RecorderOptions): Resolved {
   const keyframeSeconds = options.keyframeIntervalSeconds ?? 2;
   if (!(keyframeSeconds > 0)) throw invalid('keyframeIntervalSeconds', keyframeSeconds, 'use a number of seconds > 0');
   return {
-    path: options.path,
-    width,
-    height,
+    ...{ path: options.path, width, height, fps, crf, preset, pixelFormat },
     outWidth: even(options.outputWidth === undefined ? width : positiveInt('outputWidth', options.outputWidth)),
     outHeight: even(options.outputHeight === undefined ? height : positiveInt('outputHeight', options.outputHeight)),
-    fps,
-    crf,
-    preset,
-    pixelFormat,
     gop: Math.max(1, Math.round((keyframeSeconds * fps.num) / fps.den)),
     rebase: options.rebaseTimestamps ?? true,
   };

@@ -44,6 +44,11 @@ export interface LoopHost {
   /** True once the consumer cancelled; checked between packets. */
   cancelled(): boolean;
   warn(code: string, message: string, details?: Record<string, unknown>): void;
+  /**
+   * Lets the worker's event loop turn. node-av frees native packets and frames only after their JS wrappers
+   * are collected and finalized, which needs the event loop: a run that never yields grows without bound.
+   */
+  breathe(): Promise<void>;
 }
 
 /** The parts of one run. */
@@ -78,7 +83,7 @@ interface Wanted {
 }
 
 /** Runs a GOP-wise decode of a finite input. Never throws: failures end the run and are returned. */
-export function runGopLoop(parts: LoopParts, host: LoopHost): LoopResult {
+export function runGopLoop(parts: LoopParts, host: LoopHost): Promise<LoopResult> {
   return new GopLoop(parts, host).run();
 }
 
@@ -120,10 +125,10 @@ class GopLoop {
     this.#positionSeconds = info.startSeconds;
   }
 
-  run(): LoopResult {
+  async run(): Promise<LoopResult> {
     let error: FramepipeError | null = null;
     try {
-      this.#loop();
+      await this.#loop();
     } catch (err) {
       error = toFramepipeError(err);
     }
@@ -139,9 +144,10 @@ class GopLoop {
     return { manifest, stats: this.#stats(), error };
   }
 
-  #loop(): void {
+  async #loop(): Promise<void> {
     const { selector } = this.#p;
-    for (;;) {
+    for (let runs = 0; ; runs++) {
+      if (runs > 0) await this.#host.breathe();
       this.#checkCancelled();
       if (selector.isDone() || selector.nextNeededSeconds() === null) return this.#ended ? this.#checkComplete() : undefined;
       const need = selector.nextNeededSeconds() as number;

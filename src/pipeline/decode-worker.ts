@@ -31,17 +31,26 @@ function warn(code: string, message: string, details?: Record<string, unknown>):
   post({ type: 'warning', code, message, details: details ?? {} });
 }
 
-port.on('message', (message: ToWorker) => {
+let running: Promise<void> | null = null;
+
+port.on('message', async (message: ToWorker) => {
   try {
     if (message.type === 'open') handleOpen(message);
-    else if (message.type === 'run') handleRun(message);
-    else if (message.type === 'close') {
+    else if (message.type === 'run') {
+      running = handleRun(message);
+      await running;
+    } else if (message.type === 'close') {
+      // A run yields to the event loop between GOPs, so a close can arrive mid-run: let it finish first
+      // (the caller has already set the cancel flag).
+      await running?.catch(() => {});
       if (opened) closeInput(opened.formatContext);
       opened = null;
       port.close();
     }
   } catch (err) {
     post({ type: 'error', error: toFramepipeError(err).toJSON() });
+  } finally {
+    if (message.type === 'run') running = null;
   }
 });
 
@@ -89,7 +98,7 @@ function estimateKeyframeInterval(input: OpenedInput): number | null {
   }
 }
 
-function handleRun(request: RunRequest): void {
+async function handleRun(request: RunRequest): Promise<void> {
   const control = new Int32Array(request.control);
   if (!opened || !openRequest) throw new FramepipeError('ERR_CLOSED', 'The video is not open.');
   const input = opened;
@@ -109,6 +118,7 @@ function handleRun(request: RunRequest): void {
     abandon: () => chunker.abandon(),
     cancelled: () => Atomics.load(control, CONTROL.CANCEL) !== 0,
     warn,
+    breathe: () => new Promise<void>((resolve) => setImmediate(resolve)),
   };
   const decoder = new VideoDecoder(input, { ...openRequest.decoder, onWarning: warn });
   const converter = new FrameConverter(plan.description, input);
@@ -123,7 +133,7 @@ function handleRun(request: RunRequest): void {
         opened = next;
       },
     };
-    result = input.info.isLive ? runLiveLoop(parts, liveHost, openRequest) : runGopLoop(parts, host);
+    result = input.info.isLive ? await runLiveLoop(parts, liveHost, openRequest) : await runGopLoop(parts, host);
     if (!result.error || result.error.code !== 'ERR_ABORTED') chunker.flush(host);
   } finally {
     reader.close();

@@ -26,7 +26,7 @@ interface Held {
 }
 
 /** Runs until the plan is done, the consumer cancels, or reconnecting fails. Never throws. */
-export function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenRequest): LoopResult {
+export async function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenRequest): Promise<LoopResult> {
   const state = { input: parts.input, reader: parts.reader, decoder: parts.decoder, index: 0, offset: 0, lastPts: null as number | null, firstPts: null as number | null, reconnects: 0, packetsDecodedBefore: 0, framesDecodedBefore: 0, delivered: 0, packets: 0 };
   let held: Held | null = null;
   let error: FramepipeError | null = null;
@@ -64,9 +64,9 @@ export function runLiveLoop(parts: LoopParts, host: LiveHost, request: OpenReque
       }
       if (packet) {
         failures = 0;
-        state.packets++;
+        if (++state.packets % 64 === 0) await host.breathe();
         if (!parts.selector.keyframesOnly || packet.keyframe) state.decoder.send(packet.packet, true, onFrame);
-        packet.packet.free();
+        state.reader.recycle(packet);
         continue;
       }
       state.decoder.drain(onFrame);

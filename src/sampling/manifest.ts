@@ -9,6 +9,9 @@ import type { ManifestEntry, SamplingManifest, SkipReason } from '../core/types.
 /** Most entries a manifest lists; later targets or frames are only counted. */
 export const MANIFEST_ENTRY_LIMIT = 100_000;
 
+/** Entries kept for open-ended plans (every frame, every N, keyframes), which list delivered frames. */
+export const OPEN_PLAN_ENTRY_LIMIT = 10_000;
+
 /**
  * Collects what happened to each target or frame of one run.
  *

@@ -3,7 +3,7 @@
  * Nothing is requested up front, so the manifest lists the frames as they are chosen.
  */
 import type { ManifestEntry, SamplingManifest, SkipReason } from '../core/types.ts';
-import { ManifestLedger, misuseError } from './manifest.ts';
+import { ManifestLedger, OPEN_PLAN_ENTRY_LIMIT, misuseError } from './manifest.ts';
 import type { SamplingRange } from './time.ts';
 import { inRange, isBefore, pastRange } from './time.ts';
 import type { FrameRef, Selection, Selector, Timeline } from './types.ts';
@@ -46,7 +46,8 @@ export class OpenSelector implements Selector {
   readonly keyframesOnly: boolean;
   readonly requested: number | null;
   readonly #init: OpenSelectorInit;
-  readonly #ledger = new ManifestLedger();
+  // Open-ended plans list delivered frames only as a sample: memory must stay flat over hours of video.
+  readonly #ledger = new ManifestLedger(OPEN_PLAN_ENTRY_LIMIT);
   readonly #chosen = new WeakMap<Selection, Chosen>();
   #seenInRange = 0;
   #firstIndex: number | null = null;
