@@ -11,7 +11,6 @@
 export { ERROR_CODES, type ErrorCode, FramepipeError, isFramepipeError, toFramepipeError } from './core/errors.ts';
 export type * from './core/types.ts';
 export type { HardwareAcceleration } from './decode/decoder.ts';
-export { type ImageFormat, ImageEncoder } from './decode/image.ts';
 export type { BudgetOptions, DecodeOptions, OpenVideoOptions, VideoWarning } from './pipeline/options.ts';
 export { openVideo, type RunOptions, Video } from './pipeline/video.ts';
 export { type ExtractOptions, type ExtractSummary, extract, type NamedSource, type SourceSummary } from './pipeline/extract.ts';

@@ -5,7 +5,7 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ImageEncoder } from '../decode/image.ts';
+import type { ImageEncoder } from '../decode/image.ts';
 import { FramepipeError, openVideo } from '../index.ts';
 import { openOptionsFromFlags, outputFromFlags, SAMPLING_FLAGS, samplingFromFlags, SOURCE_FLAGS, usageError } from './args.ts';
 import { createProgress } from './progress.ts';
@@ -37,7 +37,8 @@ export async function framesCommand(argv: string[], out: NodeJS.WritableStream, 
       const file = `frame_${String(frame.index).padStart(6, '0')}.${imageFormat}`;
       if (imageFormat === 'raw') await writeFile(join(dir, file), frame.data as Uint8Array);
       else {
-        encoder ??= new ImageEncoder(imageFormat as 'jpg' | 'png', frame.width, frame.height, frame.format);
+        // FFmpeg's image encoders load in this thread only when images are written.
+        encoder ??= new (await import('../decode/image.ts')).ImageEncoder(imageFormat as 'jpg' | 'png', frame.width, frame.height, frame.format);
         await writeFile(join(dir, file), encoder.encode(frame.data as Uint8Array));
       }
       await jsonl.write(`${JSON.stringify({ index: frame.index, ptsSeconds: frame.ptsSeconds, keyframe: frame.keyframe, file })}\n`);

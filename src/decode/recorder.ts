@@ -66,19 +66,14 @@ const TIME_BASE = { num: 1, den: 90_000 };
 const CHANNELS: Record<RecorderPixelFormat, number> = { rgb24: 3, bgr24: 3, rgba: 4 };
 const AV_FORMAT: Record<RecorderPixelFormat, AVPixelFormat> = { rgb24: AV_PIX_FMT_RGB24, bgr24: AV_PIX_FMT_BGR24, rgba: AV_PIX_FMT_RGBA };
 
-interface Resolved {
-  path: string;
-  width: number;
-  height: number;
+/** Validated options: defaults applied, sizes made even, fps as a rational, keyframe interval in frames. */
+type Resolved = Required<Pick<RecorderOptions, 'path' | 'width' | 'height' | 'crf' | 'preset' | 'pixelFormat'>> & {
   outWidth: number;
   outHeight: number;
   fps: { num: number; den: number };
-  crf: number;
-  preset: string;
-  pixelFormat: RecorderPixelFormat;
   gop: number;
   rebase: boolean;
-}
+};
 
 function invalid(option: string, value: unknown, fix: string): FramepipeError {
   return new FramepipeError('ERR_INVALID_OPTIONS', `Recorder option ${option} = ${JSON.stringify(value)} is invalid; ${fix}.`, { details: { option, value } });
@@ -113,7 +108,7 @@ function resolve(options: RecorderOptions): Resolved {
   const keyframeSeconds = options.keyframeIntervalSeconds ?? 2;
   if (!(keyframeSeconds > 0)) throw invalid('keyframeIntervalSeconds', keyframeSeconds, 'use a number of seconds > 0');
   return {
-    ...{ path: options.path, width, height, fps, crf, preset, pixelFormat },
+    path: options.path, width, height, fps, crf, preset, pixelFormat,
     outWidth: even(options.outputWidth === undefined ? width : positiveInt('outputWidth', options.outputWidth)),
     outHeight: even(options.outputHeight === undefined ? height : positiveInt('outputHeight', options.outputHeight)),
     gop: Math.max(1, Math.round((keyframeSeconds * fps.num) / fps.den)),
@@ -224,11 +219,6 @@ export class Recorder {
     this.#packet.alloc();
   }
 
-  /** Output path. */
-  get path(): string {
-    return this.#cfg.path;
-  }
-
   /** Encoded size (input size or the chosen output size, rounded up to even). */
   get outputSize(): { width: number; height: number } {
     return { width: this.#cfg.outWidth, height: this.#cfg.outHeight };
@@ -270,10 +260,7 @@ export class Recorder {
 
   #ptsOf(ptsSeconds: number | undefined): bigint {
     const { num, den } = this.#cfg.fps;
-    if (ptsSeconds === undefined) {
-      if (this.#lastPts < 0n) return 0n;
-      return this.#lastPts + BigInt(Math.round((TIME_BASE.den * den) / num));
-    }
+    if (ptsSeconds === undefined) return this.#lastPts < 0n ? 0n : this.#lastPts + BigInt(Math.round((TIME_BASE.den * den) / num));
     if (!Number.isFinite(ptsSeconds)) throw invalid('ptsSeconds', ptsSeconds, 'give a finite media time in seconds');
     this.#firstSeconds ??= this.#cfg.rebase ? ptsSeconds : 0;
     return BigInt(Math.round((ptsSeconds - this.#firstSeconds) * TIME_BASE.den));
@@ -291,9 +278,7 @@ export class Recorder {
     const yuv = new Frame();
     try {
       yuv.alloc();
-      yuv.width = outWidth;
-      yuv.height = outHeight;
-      yuv.format = AV_PIX_FMT_YUV420P;
+      Object.assign(yuv, { width: outWidth, height: outHeight, format: AV_PIX_FMT_YUV420P });
       yuv.getBuffer(0);
       const ret = this.#scaler.scaleFrameSync(yuv, input);
       if (ret < 0) throw new FramepipeError('ERR_INTERNAL', `Colour conversion for recording failed: ${describeAvError(ret)}.`);
@@ -333,14 +318,11 @@ export class Recorder {
     const pkt = this.#packet;
     // libx264 does not carry frame durations through its reordering; restore them by pts.
     const duration = this.#durations.get(pkt.pts);
-    if (duration !== undefined) {
-      pkt.duration = duration;
-      this.#durations.delete(pkt.pts);
-    }
+    if (duration !== undefined) pkt.duration = duration;
+    this.#durations.delete(pkt.pts);
     pkt.streamIndex = this.#stream.index;
     pkt.rescaleTs(new Rational(TIME_BASE.num, TIME_BASE.den), this.#stream.timeBase);
-    // One stream needs no interleaving; and av_interleaved_write_frame through node-av left the packet in a
-    // state that crashed when it was later freed.
+    // One stream: nothing to interleave, so packets go straight to the muxer.
     const ret = this.#fc.writeFrameSync(pkt);
     pkt.unref();
     if (ret < 0) throw sinkError(this.#cfg.path, 'write to', ret);

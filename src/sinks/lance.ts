@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as lancedb from '@lancedb/lancedb';
-import { Field, FixedSizeList, Float32, Float64, Int64, Schema, Utf8 } from 'apache-arrow';
+import type * as LanceDB from '@lancedb/lancedb';
+import type * as Arrow from 'apache-arrow';
 import { FramepipeError } from '../core/errors.ts';
 import { BaseSink, checkInteger, checkName, embeddingOf, newRecords, sinkError } from './common.ts';
 import type { ResultRecord, SearchableSink, SearchHit } from './types.ts';
@@ -52,7 +52,18 @@ type LanceRow = {
   vector: Float32Array;
 };
 
-function schemaFor(dimension: number): Schema {
+/**
+ * LanceDB and Arrow load on first use: together they cost about 30 MB of memory, which a process that never
+ * writes a vector store should not pay.
+ */
+let modules: Promise<{ lancedb: typeof LanceDB; arrow: typeof Arrow }> | null = null;
+function load(): Promise<{ lancedb: typeof LanceDB; arrow: typeof Arrow }> {
+  modules ??= Promise.all([import('@lancedb/lancedb'), import('apache-arrow')]).then(([lancedb, arrow]) => ({ lancedb, arrow }));
+  return modules;
+}
+
+function schemaFor(arrow: typeof Arrow, dimension: number): Arrow.Schema {
+  const { Field, FixedSizeList, Float32, Float64, Int64, Schema, Utf8 } = arrow;
   return new Schema([
     new Field('key', new Utf8(), false),
     new Field('source', new Utf8(), false),
@@ -64,7 +75,8 @@ function schemaFor(dimension: number): Schema {
 }
 
 /** The vector size of an existing table; ERR_INVALID_OPTIONS when it is not a framepipe table. */
-async function dimensionOf(table: lancedb.Table, where: string): Promise<number> {
+async function dimensionOf(table: LanceDB.Table, where: string): Promise<number> {
+  const { FixedSizeList } = (await load()).arrow;
   const schema = await table.schema();
   const vector = schema.fields.find((f) => f.name === 'vector');
   const hasKey = schema.fields.some((f) => f.name === 'key');
@@ -86,7 +98,7 @@ function sqlString(value: string): string {
 
 /** Cosine search over an open table (shared by the sink and the read-only store). */
 async function searchTable(
-  table: lancedb.Table | null,
+  table: LanceDB.Table | null,
   dimension: number,
   where: string,
   vector: Float32Array | readonly number[],
@@ -133,8 +145,8 @@ class LanceSinkImpl extends BaseSink implements LanceSink {
   readonly #dir: string;
   readonly #tableName: string;
   readonly #compact: boolean;
-  #db: lancedb.Connection | null = null;
-  #table: lancedb.Table | null = null;
+  #db: LanceDB.Connection | null = null;
+  #table: LanceDB.Table | null = null;
   #dimension = 0;
   #wrote = false;
 
@@ -159,7 +171,7 @@ class LanceSinkImpl extends BaseSink implements LanceSink {
       );
     }
     try {
-      this.#db = await lancedb.connect(this.#dir);
+      this.#db = await (await load()).lancedb.connect(this.#dir);
       if ((await this.#db.tableNames()).includes(this.#tableName)) {
         this.#table = await this.#db.openTable(this.#tableName);
       }
@@ -175,7 +187,8 @@ class LanceSinkImpl extends BaseSink implements LanceSink {
     const rows = fresh.map((r) => this.#row(r, expected));
     try {
       const table = await this.#tableFor(expected);
-      const data = lancedb.makeArrowTable(rows, { schema: schemaFor(this.#dimension) });
+      const { lancedb, arrow } = await load();
+      const data = lancedb.makeArrowTable(rows, { schema: schemaFor(arrow, this.#dimension) });
       await table.mergeInsert('key').whenNotMatchedInsertAll().execute(data);
       this.#wrote = true;
     } catch (err) {
@@ -205,11 +218,11 @@ class LanceSinkImpl extends BaseSink implements LanceSink {
     return { key: r.key, source: r.source, index: r.index, ptsSeconds: r.ptsSeconds, model: r.model, vector };
   }
 
-  async #tableFor(dimension: number): Promise<lancedb.Table> {
+  async #tableFor(dimension: number): Promise<LanceDB.Table> {
     if (this.#table) return this.#table;
-    const db = this.#db as lancedb.Connection;
+    const db = this.#db as LanceDB.Connection;
     // exist_ok: another writer may have created it since open(); its vector size then wins.
-    this.#table = await db.createEmptyTable(this.#tableName, schemaFor(dimension), { mode: 'create', existOk: true });
+    this.#table = await db.createEmptyTable(this.#tableName, schemaFor((await load()).arrow, dimension), { mode: 'create', existOk: true });
     this.#dimension = await dimensionOf(this.#table, this.#where);
     if (this.#dimension !== dimension)
       throw new FramepipeError(
@@ -307,8 +320,8 @@ export async function openLanceStore(dir: string, options: Pick<LanceSinkOptions
     );
   // Checked before connecting: LanceDB creates the directory of a connection that does not exist.
   if (!isLanceStore(path)) throw notAStore();
-  const db = await lancedb.connect(path);
-  let table: lancedb.Table;
+  const db = await (await load()).lancedb.connect(path);
+  let table: LanceDB.Table;
   try {
     if (!(await db.tableNames()).includes(tableName)) throw notAStore();
     table = await db.openTable(tableName);

@@ -3,7 +3,7 @@
  * Lua script per batch. Redis runs a script atomically, so a crash can never leave an entry without its key
  * (which would duplicate it on a re-run) or a key without its entry (which would lose it).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FramepipeError } from '../core/errors.ts';
 import { BaseSink, checkInteger, checkName, redactUrl, sinkError, toJson } from './common.ts';
 import type { ResultRecord } from './types.ts';
@@ -91,7 +91,9 @@ class RedisSink extends BaseSink {
 
   protected async doOpen(): Promise<void> {
     const attempts = this.#reconnectAttempts;
-    const client = new Redis(this.#url, {
+    // ioredis loads on first use, so importing framepipe does not pay for it.
+    const { Redis: RedisClient } = await import('ioredis');
+    const client = new RedisClient(this.#url, {
       lazyConnect: true,
       connectTimeout: this.#connectTimeoutMs,
       // Bounded: after `attempts` failed reconnects ioredis stops and fails every queued command.

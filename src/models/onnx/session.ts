@@ -4,7 +4,14 @@
  * Everything above this file speaks typed arrays, never ONNX Runtime types.
  */
 import { stat } from 'node:fs/promises';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+
+/** ONNX Runtime loads on first use, so importing framepipe does not pay for it. */
+let runtime: Promise<typeof Ort> | null = null;
+function loadRuntime(): Promise<typeof Ort> {
+  runtime ??= import('onnxruntime-node');
+  return runtime;
+}
 import { FramepipeError } from '../../core/errors.ts';
 import { type ExecutionProvider, type ModelWarning, modelLoadError, withProviderFallback } from './providers.ts';
 
@@ -74,10 +81,10 @@ export class OnnxSession implements AsyncDisposable {
   readonly outputs: readonly TensorInfo[];
   /** The model as named in messages: its path, or `<N bytes>`. */
   readonly modelName: string;
-  #session: ort.InferenceSession | null;
+  #session: Ort.InferenceSession | null;
   #released: Promise<void> | null = null;
 
-  private constructor(session: ort.InferenceSession, provider: ExecutionProvider, modelName: string) {
+  private constructor(session: Ort.InferenceSession, provider: ExecutionProvider, modelName: string) {
     this.#session = session;
     this.provider = provider;
     this.modelName = modelName;
@@ -101,13 +108,14 @@ export class OnnxSession implements AsyncDisposable {
       throw new FramepipeError('ERR_MODEL_INVALID', 'The model bytes are empty (0 bytes); pass the contents of an .onnx file.', {
         details: { model: modelName },
       });
-    const sessionOptions: ort.InferenceSession.SessionOptions = options.threads === undefined ? {} : { intraOpNumThreads: options.threads };
+    const sessionOptions: Ort.InferenceSession.SessionOptions = options.threads === undefined ? {} : { intraOpNumThreads: options.threads };
     const policy = {
       providers: options.providers ?? ['cpu'],
       requireProvider: options.requireProvider ?? false,
       onWarning: options.onWarning ?? (() => {}),
       modelName,
     };
+    const ort = await loadRuntime();
     const { value, provider } = await withProviderFallback(policy, (ep) => {
       const opts = { ...sessionOptions, executionProviders: [ep] };
       return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
@@ -135,9 +143,10 @@ export class OnnxSession implements AsyncDisposable {
       throw new FramepipeError('ERR_MODEL_RUN', `${this.modelName} was disposed; create the model again to run it.`, {
         details: { model: this.modelName },
       });
-    let results: ort.InferenceSession.ReturnType;
+    let results: Ort.InferenceSession.ReturnType;
     try {
-      const tensors: Record<string, ort.Tensor> = {};
+      const ort = await loadRuntime();
+      const tensors: Record<string, Ort.Tensor> = {};
       for (const [name, t] of Object.entries(feeds)) tensors[name] = new ort.Tensor(t.data, t.dims);
       results = outputNames ? await session.run(tensors, [...outputNames]) : await session.run(tensors);
     } catch (err) {
@@ -190,7 +199,7 @@ async function checkModelFile(path: string): Promise<void> {
   if (!isFile) throw modelLoadError(path, new Error('it is a directory, not a file'), 'Pass the path of the .onnx file inside it.');
 }
 
-function describe(meta: ort.InferenceSession.ValueMetadata): TensorInfo {
+function describe(meta: Ort.InferenceSession.ValueMetadata): TensorInfo {
   if (!meta.isTensor) return { name: meta.name, type: 'non-tensor', shape: [] };
   return { name: meta.name, type: meta.type as TensorType, shape: [...meta.shape] };
 }
