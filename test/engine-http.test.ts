@@ -13,6 +13,7 @@ import { type FramepipeError, type OpenVideoOptions, openVideo, type SamplingOpt
 import { type ProbedFrame, probeFrames, runFfmpeg } from './helpers/ffmpeg.ts';
 import { fixture, makeMedia } from './helpers/media.ts';
 import { startTestServer } from './helpers/http-server.ts';
+import { failure } from './helpers/assertions.ts';
 
 interface Got {
   index: number;
@@ -40,16 +41,6 @@ async function readAll(url: string, options: OpenVideoOptions = {}) {
   return { frames, warnings, manifest: video.manifest, stats: video.stats, info: video.info };
 }
 
-/** Runs `fn` and returns the FramepipeError it throws (failing when it does not throw one). */
-async function failure(fn: () => Promise<unknown>): Promise<FramepipeError> {
-  try {
-    await fn();
-  } catch (err) {
-    assert.equal((err as Error).name, 'FramepipeError', `expected a FramepipeError, got ${String(err)}`);
-    return err as FramepipeError;
-  }
-  assert.fail('expected a FramepipeError, but nothing was thrown');
-}
 
 /** Every frame of the listing, in order, with its pts (1e-4 s tolerance, as the format tests use). */
 function assertSameFrames(got: Got[], expected: ProbedFrame[], ptsShift = 0): void {

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { type FramepipeError, type OpenVideoOptions, openVideo, type SourceInput, type VideoWarning } from '../src/index.ts';
+import { type OpenVideoOptions, openVideo, type SourceInput, type VideoWarning } from '../src/index.ts';
 import { type ProbedFrame, probeFrames } from './helpers/ffmpeg.ts';
 import { FIXTURES_DIR, fixture, makeMedia } from './helpers/media.ts';
+import { failure } from './helpers/assertions.ts';
 
 interface Got {
   index: number;
@@ -30,16 +31,6 @@ async function readAll(input: SourceInput, options: OpenVideoOptions = {}) {
   return { frames, warnings, manifest: video.manifest, stats: video.stats, info: video.info };
 }
 
-/** Runs `fn` and returns the FramepipeError it throws (failing when it does not throw one). */
-async function failure(fn: () => Promise<unknown>): Promise<FramepipeError> {
-  try {
-    await fn();
-  } catch (err) {
-    assert.equal((err as Error).name, 'FramepipeError', `expected a FramepipeError, got ${String(err)}`);
-    return err as FramepipeError;
-  }
-  assert.fail('expected a FramepipeError, but nothing was thrown');
-}
 
 function assertSameFrames(got: Got[], expected: ProbedFrame[]): void {
   assert.deepEqual(

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { type FramepipeError, type OpenVideoOptions, openVideo, type Video, type VideoWarning } from '../src/index.ts';
+import { failure } from './helpers/assertions.ts';
 
 interface Got {
   index: number;
@@ -81,16 +82,6 @@ async function openWhenUp(url: string, options: OpenVideoOptions, deadlineMs = 1
   }
 }
 
-/** Runs `fn` and returns the FramepipeError it throws (failing when it does not throw one). */
-async function failure(fn: () => Promise<unknown>): Promise<FramepipeError> {
-  try {
-    await fn();
-  } catch (err) {
-    assert.equal((err as Error).name, 'FramepipeError', `expected a FramepipeError, got ${String(err)}`);
-    return err as FramepipeError;
-  }
-  assert.fail('expected a FramepipeError, but nothing was thrown');
-}
 
 function assertContinuous(got: Got[]): void {
   for (let i = 1; i < got.length; i++) {

@@ -20,18 +20,10 @@ import { type FakeYoutube, redirectingFetch, startFakeYoutube } from './fixtures
 import { probeFrames } from './helpers/ffmpeg.ts';
 import { startTestServer, type TestServer } from './helpers/http-server.ts';
 import { fixture } from './helpers/media.ts';
+import { failure } from './helpers/assertions.ts';
 
 const ID = 'dQw4w9WgXcQ';
 
-async function failure(fn: () => Promise<unknown>): Promise<FramepipeError> {
-  try {
-    await fn();
-  } catch (err) {
-    assert.equal((err as Error).name, 'FramepipeError', `expected a FramepipeError, got ${String(err)}`);
-    return err as FramepipeError;
-  }
-  assert.fail('expected a FramepipeError, but nothing was thrown');
-}
 
 describe('YouTube URL recognition', () => {
   const videos = [
