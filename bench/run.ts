@@ -19,9 +19,10 @@ import { ensureMedia, RECIPES, type MediaName } from './media.ts';
 import { taskA } from './task-a.ts';
 import { taskB } from './task-b.ts';
 import { taskC } from './task-c.ts';
+import { taskD } from './task-d.ts';
 import { taskE } from './task-e.ts';
 
-const TASKS: Record<string, (runs: number) => Promise<TaskResult>> = { a: taskA, b: taskB, c: taskC, e: taskE };
+const TASKS: Record<string, (runs: number) => Promise<TaskResult>> = { a: taskA, b: taskB, c: taskC, d: taskD, e: taskE };
 const DOC = join(ROOT, 'docs', 'BENCHMARKS.md');
 
 function parseArgs(argv: readonly string[]): { tasks: string[]; runs: number; write: boolean } {
