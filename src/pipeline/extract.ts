@@ -38,7 +38,7 @@ export interface ExtractOptions<Out> {
   batchSize?: number;
   /** Sources decoded at the same time. Default 2. */
   concurrency?: number;
-  /** Longest wait for a batch to fill once it has a frame (live sources), ms. Default 500. */
+  /** Longest wait for a batch to fill once it has a frame, ms, applied while a live source is open. Default 500. */
   maxBatchDelayMs?: number;
   /** The seed's progress hook: `reset(total)` / `update(current)`. */
   progress?: ProgressHook;
@@ -108,6 +108,7 @@ class Extraction<Out> {
   readonly #summaries: SourceSummary[] = [];
   readonly #abort = new AbortController();
   #processed = 0;
+  #liveSources = 0;
   #batches = 0;
   #started = 0;
 
@@ -158,6 +159,7 @@ class Extraction<Out> {
     try {
       const onWarning = (w: VideoWarning) => this.#o.onWarning?.({ ...w, source: source.id });
       await using video = await openVideo(source.input, { ...this.#o.open, sampling: this.#sampling, signal, onWarning });
+      if (video.info.isLive) this.#liveSources++;
       const planned = plannedFrameCount(this.#sampling, video.info);
       const progress = { planned, sampled: 0, inferred: 0 };
       this.#progress.set(source.id, progress);
@@ -186,7 +188,9 @@ class Extraction<Out> {
 
   async #consume(): Promise<void> {
     for (;;) {
-      const frames = await this.#queue.take(this.#batchSize, this.#o.maxBatchDelayMs ?? 500);
+      // Files fill batches as fast as they decode; only live sources need a bound on how long a result waits.
+      const delay = () => (this.#liveSources > 0 ? (this.#o.maxBatchDelayMs ?? 500) : null);
+      const frames = await this.#queue.take(this.#batchSize, delay);
       if (frames.length === 0) return;
       const started = performance.now();
       const records = await this.#infer(frames);

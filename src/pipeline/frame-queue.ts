@@ -1,7 +1,8 @@
 /**
  * A bounded queue between the decoders (producers, one per open source) and the model (consumer).
  * Producers wait when it is full, so a slow model slows decoding instead of growing memory; the consumer
- * takes up to a batch at a time, waiting at most `maxDelayMs` for a batch to fill once it has one frame.
+ * takes up to a batch at a time, waiting at most `maxDelayMs` (null: until full or closed) for a batch to
+ * fill once it has one frame.
  */
 
 /** Why `take` returned fewer items than asked. */
@@ -34,13 +35,15 @@ export class FrameQueue<T> {
    * Takes up to `max` items: returns as soon as `max` are there, or `maxDelayMs` after the first one
    * arrived, or when the queue is closed. An empty result means closed and drained.
    */
-  async take(max: number, maxDelayMs: number): Promise<T[]> {
+  async take(max: number, maxDelayMs: number | null | (() => number | null)): Promise<T[]> {
+    const delayOf = typeof maxDelayMs === 'function' ? maxDelayMs : () => maxDelayMs;
     let deadline: number | null = null;
     for (;;) {
       if (this.#failure) throw this.#failure;
       if (this.#items.length >= max || this.#closed) return this.#splice(max);
-      if (this.#items.length > 0) {
-        deadline ??= Date.now() + maxDelayMs;
+      const delay = delayOf();
+      if (this.#items.length > 0 && delay !== null) {
+        deadline ??= Date.now() + delay;
         if (Date.now() >= deadline) return this.#splice(max);
       }
       await this.#waitForData(deadline === null ? null : deadline - Date.now());
