@@ -85,3 +85,37 @@ describe('framepipe extract / search', () => {
     }
   });
 });
+
+describe('framepipe extract on Ctrl-C', () => {
+  it('stops, keeps every complete batch written and exits 130', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = await mkdtemp(join(tmpdir(), 'framepipe-sigint-'));
+    try {
+      const video = await fixture('h264-bframes.mp4');
+      const long = join(dir, 'long.ts');
+      // 60 copies of the clip back to back (no re-encoding) give a run long enough to interrupt.
+      await writeFile(join(dir, 'list.txt'), Array.from({ length: 60 }, () => `file '${video}'`).join('\n'));
+      const { runFfmpeg } = await import('./helpers/ffmpeg.ts');
+      await runFfmpeg(['-v', 'error', '-f', 'concat', '-safe', '0', '-i', join(dir, 'list.txt'), '-c', 'copy', '-f', 'mpegts', long]);
+      const out = join(dir, 'stats.jsonl');
+      const child = spawn(process.execPath, [BIN, 'extract', long, '--model', 'builtin:stats', '--batch', '8', '--out', out]);
+      let stderr = '';
+      const code = await new Promise<number | null>((resolve) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk;
+          if (/planned/.test(stderr) && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
+        });
+        child.on('exit', (c) => resolve(c));
+      });
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, /interrupted: results written so far are kept/);
+      const text = await readFile(out, 'utf8');
+      const lines = text.split('\n').filter(Boolean);
+      assert.ok(lines.length > 0 && lines.length < 5400, `${lines.length} lines`);
+      assert.equal(lines.length % 8, 0, 'whole batches only');
+      for (const line of lines) JSON.parse(line);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
