@@ -100,10 +100,15 @@ describe('framepipe extract on Ctrl-C', () => {
       const out = join(dir, 'stats.jsonl');
       const child = spawn(process.execPath, [BIN, 'extract', long, '--model', 'builtin:stats', '--batch', '8', '--out', out]);
       let stderr = '';
+      let interrupting = false;
       const code = await new Promise<number | null>((resolve) => {
         child.stderr.on('data', (chunk: Buffer) => {
           stderr += chunk;
-          if (/planned/.test(stderr) && !child.killed) setTimeout(() => child.kill('SIGINT'), 300);
+          // One Ctrl-C: a second one during shutdown would (as for any CLI) kill the process outright.
+          if (/planned/.test(stderr) && !interrupting) {
+            interrupting = true;
+            setTimeout(() => child.kill('SIGINT'), 300);
+          }
         });
         child.on('exit', (c) => resolve(c));
       });
