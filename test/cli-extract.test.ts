@@ -105,9 +105,9 @@ describe('framepipe extract on Ctrl-C', () => {
         child.stderr.on('data', (chunk: Buffer) => {
           stderr += chunk;
           // One Ctrl-C: a second one during shutdown would (as for any CLI) kill the process outright.
-          if (/planned/.test(stderr) && !interrupting) {
+          if (/progress \d+/.test(stderr) && !interrupting) {
             interrupting = true;
-            setTimeout(() => child.kill('SIGINT'), 300);
+            child.kill('SIGINT');
           }
         });
         child.on('exit', (c) => resolve(c));
