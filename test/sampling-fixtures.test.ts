@@ -11,17 +11,9 @@ import type { FrameRef, Selector, Timeline } from '../src/sampling/types.ts';
 /** The comparison tolerance the spec fixes (1 µs). */
 export const TOL = 1e-6;
 
-/** Deterministic PRNG (mulberry32): same seed, same stream of numbers in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './helpers/prng.ts';
+
+export { prng };
 
 /** A whole synthetic stream: its timeline, every frame in display order, and the frames split into GOPs. */
 export interface Stream {

@@ -10,17 +10,9 @@ import type { RealtimePolicy } from '../src/schedule/index.ts';
 
 const TOL = 1e-6;
 
-/** Mulberry32: a small seeded PRNG so every failure replays. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './helpers/prng.ts';
+
+export { prng };
 
 /** `count` frames at `fps` from `startSeconds`, pts computed as start + i / fps. */
 export function cfr(fps: number, count: number, startSeconds = 0): ScheduleFrame[] {
