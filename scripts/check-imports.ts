@@ -1,7 +1,7 @@
 /**
  * Enforces the one-way import graph of STYLE.md point 10 over `src/**`:
  *
- *   core ← {sources, decode, sampling, schedule, preprocess, models, sinks} ← pipeline ← {queue, server} ← cli
+ *   core ← {sources, decode, sampling, schedule, preprocess, models, sinks} ← pipeline ← {runner, queue, server} ← cli
  *
  * Each layer may import itself and the layers listed for it in {@link ALLOWED}; `src/index.ts` may import
  * anything except cli. Only `src/decode/**` may import node-av and only `src/models/**` onnxruntime-node.
@@ -38,10 +38,11 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   core: [],
   ...Object.fromEntries(SIBLINGS.map((layer) => [layer, ['core']])),
   pipeline: ['core', ...SIBLINGS],
+  runner: ['core', ...SIBLINGS, 'pipeline'],
   queue: ['core', ...SIBLINGS, 'pipeline'],
   server: ['core', ...SIBLINGS, 'pipeline'],
-  cli: ['core', ...SIBLINGS, 'pipeline', 'queue', 'server', 'index'],
-  index: ['core', ...SIBLINGS, 'pipeline', 'queue', 'server'],
+  cli: ['core', ...SIBLINGS, 'pipeline', 'runner', 'queue', 'server', 'index'],
+  index: ['core', ...SIBLINGS, 'pipeline', 'runner', 'queue', 'server'],
 };
 
 /**

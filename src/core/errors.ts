@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   ERR_MODEL_OFFLINE: { retriable: true, summary: 'The model is not cached locally and downloads are disabled (offline).' },
   ERR_MODEL_RUN: { retriable: false, summary: 'The model failed while running a batch.' },
   ERR_PROVIDER_UNAVAILABLE: { retriable: false, summary: 'The requested execution provider (cuda, tensorrt, webgpu, …) is not installed and fallback was disabled.' },
+  ERR_INVALID_CONFIG: { retriable: false, summary: 'A pipeline config file is invalid; the message gives the path to the bad field and what is expected.' },
+  ERR_ALGORITHM: { retriable: false, summary: 'An algorithm of a pipeline threw while running a window.' },
   ERR_SINK_WRITE: { retriable: true, summary: 'A result sink could not write (path not writable, server unreachable, bad response).' },
   ERR_ABORTED: { retriable: false, summary: 'The operation was cancelled by an AbortSignal or close().' },
   ERR_CLOSED: { retriable: false, summary: 'The video was already closed.' },
