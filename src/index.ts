@@ -23,6 +23,7 @@ export * from './models/onnx/index.ts';
 export * from './models/hf/index.ts';
 export { plannedFrameCount } from './sampling/planned.ts';
 export * from './schedule/index.ts';
+export * from './runner/index.ts';
 export * from './preprocess/overlay.ts';
 export { type FilterPlan, planFilterGraph } from './preprocess/filter-graph.ts';
 export type { FrameRef, Selection, Selector, Timeline } from './sampling/types.ts';

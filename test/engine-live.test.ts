@@ -6,12 +6,11 @@
  * are small, and each wait has a deadline.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { type FramepipeError, type OpenVideoOptions, openVideo, type Video, type VideoWarning } from '../src/index.ts';
 import { failure } from './helpers/assertions.ts';
+import { freePort, openWhenUp, Producer } from './helpers/live.ts';
 
 interface Got {
   index: number;
@@ -20,68 +19,6 @@ interface Got {
 
 const OUTPUT = { width: 32, height: 24 } as const;
 const FPS = 25;
-
-/** A port on 127.0.0.1 that nothing listens on right now (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A real-time H.264/MPEG-TS producer listening for one client on `port`. */
-class Producer {
-  readonly #port: number;
-  #child: ChildProcess | null = null;
-  stderr = '';
-
-  constructor(port: number) {
-    this.#port = port;
-  }
-
-  start(): this {
-    const args = [
-      ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-re'],
-      ...['-f', 'lavfi', '-i', `testsrc2=size=160x120:rate=${FPS}`],
-      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(FPS), '-pix_fmt', 'yuv420p'],
-      ...['-f', 'mpegts', '-listen', '1', `tcp://127.0.0.1:${this.#port}`],
-    ];
-    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr?.on('data', (d: Buffer) => {
-      this.stderr += d.toString('utf8');
-    });
-    this.#child = child;
-    return this;
-  }
-
-  /** SIGKILLs the process (the client sees the connection drop) and waits for it to exit. */
-  async kill(): Promise<void> {
-    const child = this.#child;
-    this.#child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-/**
- * Opens the live URL once the producer listens. `-listen 1` accepts a single client, so readiness cannot
- * be probed with a test connection; a refused open (ERR_UNREACHABLE) is simply tried again.
- */
-async function openWhenUp(url: string, options: OpenVideoOptions, deadlineMs = 10_000): Promise<Video> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await openVideo(url, options);
-    } catch (err) {
-      if ((err as FramepipeError).code !== 'ERR_UNREACHABLE' || Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
 
 function assertContinuous(got: Got[]): void {
   for (let i = 1; i < got.length; i++) {

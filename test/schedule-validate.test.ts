@@ -32,7 +32,7 @@ test('requiredBufferFrames: (frameCount − 1) × frameStep + 1', () => {
 test('a buffer too small: the exact message, naming the algorithm and the size needed', () => {
   assert.throws(() => createSchedule([pose], { bufferFrames: 20 }), {
     code: 'ERR_INVALID_OPTIONS',
-    message: "algorithm 'pose' needs a buffer of 31 frames (frameCount 4, frameStep 10); the buffer holds 20: raise buffer.frames to at least 31",
+    message: "algorithm 'pose' needs a buffer of 31 frames (frameCount 4, frameStep 10); the buffer holds 20: raise bufferFrames to at least 31",
   });
   assert.doesNotThrow(() => createSchedule([pose], { bufferFrames: 31 }));
 });

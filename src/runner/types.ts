@@ -6,7 +6,6 @@
 import type { Frame } from '../core/types.ts';
 import type { Model } from '../models/types.ts';
 import type { OpenVideoOptions } from '../pipeline/options.ts';
-import type { Color } from '../preprocess/overlay.ts';
 import type { DropCause, LatencySummary } from '../schedule/index.ts';
 import type { Sink } from '../sinks/types.ts';
 import type { SourceInput } from '../sources/types.ts';
@@ -154,6 +153,11 @@ export interface PipelineOptions {
   collect?: CollectFunction;
   /** Sinks receiving every result as a `ResultRecord` (model = the algorithm's name). */
   sinks?: readonly Sink[];
+  /**
+   * The caller opens and closes the sinks (several pipelines sharing them). Default false: the run calls
+   * each sink's `open()` before the first frame and `close()` at the end.
+   */
+  keepSinksOpen?: boolean;
   /** Per-frame hook; see {@link FrameHook}. */
   onFrame?: FrameHook;
   /** Record the played frames (after the hook) to MP4. */
@@ -232,5 +236,4 @@ export interface RecordingReport {
   framesDropped: number;
 }
 
-/** Overlay colour type, re-exported for hooks. */
-export type { Color };
+

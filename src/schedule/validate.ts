@@ -26,7 +26,7 @@ export function requiredBufferFrames(reg: Pick<Registration, 'frameCount' | 'fra
  * ```ts
  * validateSchedule([{ name: 'pose', frameCount: 4, frameStep: 10, intervalSeconds: 1 }], { bufferFrames: 20 });
  * // throws: algorithm 'pose' needs a buffer of 31 frames (frameCount 4, frameStep 10); the buffer holds 20:
- * //         raise buffer.frames to at least 31
+ * //         raise bufferFrames to at least 31
  * ```
  */
 export function validateSchedule(
@@ -78,7 +78,7 @@ function validateRegistration(reg: Registration, position: number): Registration
 function validateOptions(options: ScheduleOptions): ScheduleOptions {
   const frames = options?.bufferFrames;
   if (!Number.isInteger(frames) || frames < 1) {
-    throw invalid('bufferFrames', frames, `buffer.frames must be an integer ≥ 1, got ${show(frames)}; e.g. bufferFrames: 30`);
+    throw invalid('bufferFrames', frames, `bufferFrames must be an integer ≥ 1, got ${show(frames)}; e.g. bufferFrames: 30`);
   }
   const start = options.startSeconds;
   if (start === undefined) return { bufferFrames: frames };
@@ -100,7 +100,7 @@ function checkBuffer(registrations: readonly Registration[], bufferFrames: numbe
   const needed = requiredBufferFrames(worst);
   throw new FramepipeError('ERR_INVALID_OPTIONS',
     `algorithm '${worst.name}' needs a buffer of ${needed} frames (frameCount ${worst.frameCount}, frameStep ${worst.frameStep}); ` +
-    `the buffer holds ${bufferFrames}: raise buffer.frames to at least ${needed}`,
+    `the buffer holds ${bufferFrames}: raise bufferFrames to at least ${needed}`,
     { details: { option: 'bufferFrames', value: bufferFrames, algorithm: worst.name, needed } });
 }
 
