@@ -108,7 +108,14 @@ export class Pipeline {
     const sinksOpened: { close(): Promise<void> }[] = [];
     let earlyError: FramepipeError | null = null;
     try {
-      video = await openVideo(o.source, { ...o.open, signal: this.#stop.signal });
+      video = await openVideo(o.source, {
+        ...o.open,
+        signal: this.#stop.signal,
+        onWarning: (w) => {
+          o.open?.onWarning?.(w);
+          this.#emit({ type: 'warning', code: w.code, message: w.message });
+        },
+      });
       const plan = planFilterGraph(video.info, { ...o.playback, pixelFormat: 'rgb24' });
       const playback = { width: plan.width, height: plan.height };
       const sourceId = o.sourceId ?? video.info.source;
