@@ -220,6 +220,10 @@ function openInWorker(worker: Worker, request: OpenRequest, signal?: AbortSignal
       if (err) reject(err);
       else resolve(info as VideoInfo);
     };
+    if (signal?.aborted) {
+      reject(abortError(signal));
+      return;
+    }
     worker.on('message', onMessage);
     worker.on('error', onError);
     signal?.addEventListener('abort', onAbort, { once: true });

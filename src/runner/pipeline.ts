@@ -2,7 +2,7 @@
  * `createPipeline`: several algorithms on one stream, offline or realtime, with results to callbacks and
  * sinks, a per-frame hook and an optional recording. See `docs/pipelines.md`.
  */
-import { FramepipeError, toFramepipeError } from '../core/errors.ts';
+import { abortError, FramepipeError, toFramepipeError } from '../core/errors.ts';
 import type { Frame } from '../core/types.ts';
 import type { AsyncRecorder } from '../decode/async-recorder.ts';
 import { openVideo, type Video } from '../pipeline/video.ts';
@@ -101,7 +101,7 @@ export class Pipeline {
     this.#state.start();
     let video: Video | null = null;
     let recorder: AsyncRecorder | null = null;
-    let algorithms: Runnable[] = [];
+    const algorithms: Runnable[] = [];
     let ctx: RunContext | null = null;
     let fired = new Map<string, number>();
     let recording: RecordingReport | undefined;
@@ -119,9 +119,14 @@ export class Pipeline {
       const plan = planFilterGraph(video.info, { ...o.playback, pixelFormat: 'rgb24' });
       const playback = { width: plan.width, height: plan.height };
       const sourceId = o.sourceId ?? video.info.source;
-      algorithms = prepareAlgorithms(o.algorithms, playback, sourceId);
-      const bufferFrames = o.bufferFrames ?? Math.max(1, ...algorithms.map((a) => requiredBufferFrames(a.registration)));
-      for (const alg of algorithms) await alg.init();
+      const prepared = prepareAlgorithms(o.algorithms, playback, sourceId);
+      const bufferFrames = o.bufferFrames ?? Math.max(1, ...prepared.map((a) => requiredBufferFrames(a.registration)));
+      for (const alg of prepared) {
+        this.#checkStopped();
+        algorithms.push(alg);
+        await alg.init();
+      }
+      this.#checkStopped();
       if (!o.keepSinksOpen) for (const sink of o.sinks) {
         await sink.open?.();
         sinksOpened.push(sink);
@@ -137,7 +142,7 @@ export class Pipeline {
       }
       const fingerprint = JSON.stringify([video.info.durationSeconds, video.info.frameCount, o.startSeconds, o.targetFps, playback]);
       ctx = new RunContext({
-        mode: o.mode, state: this.#state, algorithms,
+        mode: o.mode, state: this.#state, algorithms: prepared,
         collector: new ResultCollector({ collect: o.collect, sinks: o.sinks, source: sourceId, fingerprint }),
         store: new FrameStore(bufferFrames), emit: (e) => this.#emit(e), hook: o.onFrame, recorder,
         reportErrors: o.onAlgorithmError === 'report',
@@ -162,6 +167,11 @@ export class Pipeline {
       if (recorder) recording = await closeRecorder(recorder, ctx);
     }
     return this.#finish(started, ctx, fired, recording, ctx?.failure ?? earlyError, algorithms, sinksOpened, video);
+  }
+
+  /** Throws the stop's abort error when stop() came during setup, so nothing more is started. */
+  #checkStopped(): void {
+    if (this.#stop.signal.aborted) throw abortError(this.#stop.signal);
   }
 
   /** Frames from the video, ending quietly when the run is stopped. */
