@@ -1,6 +1,6 @@
 /**
  * The `framepipe` command: thin commands over the public API. Failures print `error CODE: message` on
- * stderr and exit 1; usage errors exit 2.
+ * stderr and exit 1; usage and config-file errors exit 2.
  */
 import { readFileSync } from 'node:fs';
 import { isFramepipeError, toFramepipeError } from '../index.ts';
@@ -8,6 +8,7 @@ import { FRAMES_USAGE, framesCommand } from './frames.ts';
 import { PROBE_USAGE, probeCommand } from './probe.ts';
 import { EXTRACT_USAGE, extractCommand } from './extract.ts';
 import { SEARCH_USAGE, searchCommand } from './search.ts';
+import { RUN_USAGE, runCommand } from './run.ts';
 
 const HELP = `framepipe: streaming video inference for Node.js
 
@@ -16,11 +17,13 @@ Usage:
   ${FRAMES_USAGE}
   ${EXTRACT_USAGE}
   ${SEARCH_USAGE}
+  ${RUN_USAGE}
   framepipe --version
 
 Sources: paths, file://, http(s):// (Range streaming, cached download when needed), data:, HLS (.m3u8),
 rtsp:// rtmp:// srt:// udp:// tcp:// (live, with reconnect), /dev/video* (V4L2).
 Models: builtin:histogram|phash|stats|motion|scene, hf:HUB_ID_OR_DIR (CLIP), PATH.onnx.
+Pipeline configs (framepipe run): docs/pipelines-config.md, examples/pipelines/.
 Docs: docs/sampling.md, docs/sources.md, docs/models.md, docs/sinks.md, docs/errors.md
 `;
 
@@ -32,6 +35,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     if (command === 'frames') return await framesCommand(rest, out, err);
     if (command === 'extract') return await extractCommand(rest, out, err);
     if (command === 'search') return await searchCommand(rest, out);
+    if (command === 'run') return await runCommand(rest, out, err);
     if (command === '--version' || command === '-v') {
       const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
       out.write(`${pkg.version}\n`);
@@ -57,5 +61,5 @@ function report(e: unknown, err: NodeJS.WritableStream): number {
   }
   const error = toFramepipeError(e);
   err.write(`error ${error.code}: ${error.message}\n`);
-  return error.code === 'ERR_INVALID_OPTIONS' ? 2 : 1;
+  return error.code === 'ERR_INVALID_OPTIONS' || error.code === 'ERR_INVALID_CONFIG' ? 2 : 1;
 }

@@ -1,48 +1,29 @@
 /**
  * `--model` specs of the CLI: `builtin:NAME`, `hf:HUB_ID_OR_LOCAL_DIR` (CLIP image embeddings), or a path to
  * an `.onnx` file (input size from `--input-size`, normalisation from `--mean`/`--std`, ImageNet by default).
+ * Loading lives in the models layer (`src/models/spec.ts`); this file turns flags into its options.
  */
-import { existsSync } from 'node:fs';
-import { FramepipeError } from '../core/errors.ts';
+import { isFramepipeError } from '../core/errors.ts';
 import type { Model } from '../models/types.ts';
-import { builtinModel, isBuiltinModelName } from '../models/builtin/index.ts';
-import { createClipImageModel, createClipTextEncoder, type ClipTextEncoder } from '../models/hf/index.ts';
-import { createOnnxModel, type ExecutionProvider } from '../models/onnx/index.ts';
+import { createClipTextEncoder, type ClipTextEncoder } from '../models/hf/index.ts';
+import type { ExecutionProvider } from '../models/onnx/index.ts';
+import { loadModel as loadSpec, MODEL_SPEC_FORMS, type ModelFlags } from '../models/spec.ts';
 import { usageError } from './args.ts';
 
-/** Flags that shape how a model is loaded. */
-export interface ModelFlags {
-  cacheDir?: string;
-  offline?: boolean;
-  providers?: ExecutionProvider[];
-  threads?: number;
-  inputSize?: { width: number; height: number };
-  mean?: number[];
-  std?: number[];
-  onWarning?: (w: { code: string; message: string }) => void;
-}
+export type { ModelFlags };
 
-const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-const IMAGENET_STD = [0.229, 0.224, 0.225];
-
-/** Loads the model a `--model` spec names. */
+/** Loads the model a `--model` spec names; a string of no accepted form is a usage error (exit 2). */
 export async function loadModel(spec: string, flags: ModelFlags): Promise<Model<unknown>> {
-  if (spec.startsWith('builtin:')) {
-    const name = spec.slice('builtin:'.length);
-    if (!isBuiltinModelName(name)) return builtinModel(name as never);
-    return builtinModel(name);
+  try {
+    return await loadSpec(spec, flags);
+  } catch (e) {
+    if (isFramepipeError(e) && e.code === 'ERR_INVALID_OPTIONS' && e.details.option === 'model') {
+      const error = usageError(`--model "${spec}" is not a model spec; use ${MODEL_SPEC_FORMS}.`);
+      Object.assign(error.details, { option: 'model', value: spec });
+      throw error;
+    }
+    throw e;
   }
-  const session = { providers: flags.providers, threads: flags.threads, onWarning: flags.onWarning };
-  if (spec.startsWith('hf:')) {
-    return createClipImageModel({ model: spec.slice(3), cacheDir: flags.cacheDir, offline: flags.offline, ...session });
-  }
-  if (spec.endsWith('.onnx') || existsSync(spec)) {
-    const size = flags.inputSize ?? { width: 224, height: 224 };
-    return createOnnxModel({ model: spec, input: { ...size, mean: flags.mean ?? IMAGENET_MEAN, std: flags.std ?? IMAGENET_STD }, ...session });
-  }
-  throw new FramepipeError('ERR_INVALID_OPTIONS', `--model "${spec}" is not a model spec; use builtin:NAME (histogram, phash, stats, motion, scene), hf:HUB_ID_OR_DIR or a path to an .onnx file.`, {
-    details: { usage: true, option: 'model', value: spec },
-  });
 }
 
 /** Loads the text encoder that matches an `hf:` model spec (for `framepipe search`). */
