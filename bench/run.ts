@@ -21,8 +21,9 @@ import { taskB } from './task-b.ts';
 import { taskC } from './task-c.ts';
 import { taskD } from './task-d.ts';
 import { taskE } from './task-e.ts';
+import { taskG } from './task-g.ts';
 
-const TASKS: Record<string, (runs: number) => Promise<TaskResult>> = { a: taskA, b: taskB, c: taskC, d: taskD, e: taskE };
+const TASKS: Record<string, (runs: number) => Promise<TaskResult>> = { a: taskA, b: taskB, c: taskC, d: taskD, e: taskE, g: taskG };
 const DOC = join(ROOT, 'docs', 'BENCHMARKS.md');
 
 function parseArgs(argv: readonly string[]): { tasks: string[]; runs: number; write: boolean } {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { type FramepipeError, type OpenVideoOptions, openVideo, type Video, type VideoWarning } from '../src/index.ts';
+import { type FramepipeError, openVideo, type VideoWarning } from '../src/index.ts';
 import { failure } from './helpers/assertions.ts';
 import { freePort, openWhenUp, Producer } from './helpers/live.ts';
 

@@ -19,8 +19,12 @@ export async function freePort(): Promise<number> {
 
 /** Picture of a {@link Producer}. */
 export interface ProducerOptions {
+  /** Test pattern size. Default `160x120`. */
   size?: string;
+  /** Test pattern rate. Default 25. */
   fps?: number;
+  /** Instead of encoding a pattern, stream-copy this MPEG-TS file in a loop (paced, nearly free). */
+  copyFrom?: string;
 }
 
 /** A real-time H.264/MPEG-TS producer listening for one client on `port`. */
@@ -28,6 +32,7 @@ export class Producer {
   readonly #port: number;
   readonly #size: string;
   readonly #fps: number;
+  readonly #copyFrom: string | undefined;
   #child: ChildProcess | null = null;
   stderr = '';
 
@@ -35,6 +40,7 @@ export class Producer {
     this.#port = port;
     this.#size = options.size ?? '160x120';
     this.#fps = options.fps ?? 25;
+    this.#copyFrom = options.copyFrom;
   }
 
   /** The URL clients open. */
@@ -44,12 +50,11 @@ export class Producer {
 
   start(): this {
     const fps = String(this.#fps);
-    const args = [
-      ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-re'],
-      ...['-f', 'lavfi', '-i', `testsrc2=size=${this.#size}:rate=${fps}`],
-      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', fps, '-pix_fmt', 'yuv420p'],
-      ...['-f', 'mpegts', '-listen', '1', this.url],
-    ];
+    const input = this.#copyFrom === undefined
+      ? ['-f', 'lavfi', '-i', `testsrc2=size=${this.#size}:rate=${fps}`,
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', fps, '-pix_fmt', 'yuv420p']
+      : ['-stream_loop', '-1', '-i', this.#copyFrom, '-c', 'copy'];
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', ...input, '-f', 'mpegts', '-listen', '1', this.url];
     const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d: Buffer) => {
       this.stderr += d.toString('utf8');
