@@ -74,7 +74,7 @@ interface Display {
 /** Warnings and algorithm errors, as text; undefined for other events. */
 function problem(source: string, event: PipelineEvent): string | undefined {
   if (event.type === 'warning') return `warning ${event.code} (${source}): ${event.message}\n`;
-  if (event.type === 'algorithm-error') return `source ${source}: algorithm ${event.algorithm} failed at ${event.position.ptsSeconds.toFixed(3)}s: ${event.error.message}\n`;
+  if (event.type === 'algorithm-error') return `source ${source}: ${event.error.message}\n`;
   return undefined;
 }
 

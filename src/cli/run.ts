@@ -45,7 +45,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream, err
       out.write(formatPlan(loaded, run));
       return 0;
     }
-    await run.openSinks();
+    await run.prepare();
     return await runAll(run, pipelines, progress, controller, settings.display, out, err);
   } finally {
     await run.close();

@@ -4,7 +4,9 @@
  * resolved against the config file's directory, relative outputs (file sinks, the recording) against the
  * output directory.
  */
-import { basename, extname, isAbsolute, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { FramepipeError } from '../../core/errors.ts';
 import type { Frame } from '../../core/types.ts';
 import type { VideoWarning } from '../../pipeline/options.ts';
 import { jsonlSink } from '../../sinks/jsonl.ts';
@@ -48,8 +50,8 @@ export interface ConfiguredPipelines extends AsyncDisposable {
   pipelines: ConfiguredPipeline[];
   /** The sinks shared by all pipelines (`keepSinksOpen`: the pipelines neither open nor close them). */
   sinks: readonly Sink[];
-  /** Opens every sink now, so an unwritable path fails before any pipeline starts. */
-  openSinks(): Promise<void>;
+  /** Opens every sink and creates the recordings' folders, so an unwritable output fails before any pipeline starts. */
+  prepare(): Promise<void>;
   /** Flushes and closes the shared sinks. Idempotent. */
   close(): Promise<void>;
 }
@@ -110,7 +112,16 @@ export async function configToPipelines(loaded: LoadedPipelineConfig, options: C
   return {
     pipelines,
     sinks,
-    openSinks: async () => void (await Promise.all(sinks.map((s) => s.open?.()))),
+    async prepare() {
+      await Promise.all(sinks.map((s) => s.open?.()));
+      for (const { recordPath } of pipelines) {
+        if (recordPath === undefined) continue;
+        await mkdir(dirname(recordPath), { recursive: true }).catch((err: unknown) => {
+          const why = (err as Error).message;
+          throw new FramepipeError('ERR_SINK_WRITE', `Cannot create the folder of the recording ${recordPath}: ${why}. Check that the output directory is writable.`, { cause: err, retriable: false, details: { path: recordPath } });
+        });
+      }
+    },
     close,
     [Symbol.asyncDispose]: close,
   };

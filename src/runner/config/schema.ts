@@ -48,7 +48,7 @@ export const sourceOptionsSchema = z
 
 const sourceObject = z.strictObject({
   url: text('a path or URL').meta({ description: 'A path (relative to the config file) or a URL: anything openVideo opens.' }),
-  id: text().optional().meta({ description: 'Source id in results, events and `{source}` of record.path. Default: derived from the path or URL.' }),
+  id: text().optional().meta({ description: 'Source id in results, events and the summary; also `{source}` in record.path. Default: the path or URL as written (URLs without credentials or query).' }),
   options: sourceOptionsSchema.optional(),
 });
 
