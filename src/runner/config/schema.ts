@@ -131,7 +131,14 @@ export const recordSchema = z.strictObject({
   maxQueuedFrames: positiveInt().optional().meta({ description: 'Realtime: frames waiting for the encoder before new ones are dropped. Default 30.' }),
 }, { error: 'a mapping { path, width?, height?, crf?, preset?, maxQueuedFrames? }' });
 
-/** How `framepipe run` shows progress. */
+/**
+ * How `framepipe run` shows progress: bars (plain lines off a terminal), JSON event lines, or nothing.
+ *
+ * @example
+ * ```ts
+ * PROGRESS_DISPLAYS.includes('events'); // true
+ * ```
+ */
 export const PROGRESS_DISPLAYS = ['bar', 'events', 'none'] as const;
 
 const httpProgressSchema = z.union([
@@ -156,7 +163,15 @@ const playbackSchema = z.strictObject({
   height: positiveInt('an integer number of pixels from 1 to 16384').max(16384, { error: 'an integer number of pixels from 1 to 16384' }).optional().meta({ description: 'Height of the played frames. Default: the displayed height.' }),
 }, { error: 'a mapping { width?, height? }' });
 
-/** The whole file. Cross-field rules (unique names, range order, `{source}`) are checked in `load.ts`. */
+/**
+ * The zod schema of a whole config file. Rules between fields (unique names, range order, `{source}`) and
+ * everything `use` names are checked by `loadPipelineConfig` / `validatePipelineConfig`, not here.
+ *
+ * @example
+ * ```ts
+ * const ok = pipelineConfigSchema.safeParse({ sources: ['a.mp4'], algorithms: [{ name: 'h', use: 'builtin:histogram', intervalSeconds: 1 }] }).success;
+ * ```
+ */
 export const pipelineConfigSchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: 'Editor hint, ignored: e.g. ../../docs/pipeline.schema.json' }),
