@@ -7,3 +7,4 @@ export type {
   Algorithm, AlgorithmContext, AlgorithmRegistration, AlgorithmReport, CollectFunction, FrameHook, HookContext, LatestResult,
   PipelineEvent, PipelineMode, PipelineOptions, PipelineReport, PipelineState, PlaybackSize, Position, RecordingReport, RecordOptions,
 } from './types.ts';
+export { type IsolatedAlgorithm, isolatedAlgorithm, type IsolatedSource } from './isolated.ts';
