@@ -149,6 +149,7 @@ describe('pipeline config mistakes', () => {
     await mistake(`sources: [a.mp4]\n${ALGO}sinks: [out.parquet]\n`, 'sinks[0]', /expected a sink spec \(FILE\.jsonl, DIR\.lance, redis:\/\/…, http\(s\):\/\/…\) or a mapping \{ type, … \}, got "out\.parquet"/);
     await mistake(`sources: [a.mp4]\n${ALGO}sinks: [{ type: redis, url: localhost }]\n`, 'sinks[0].url', /expected a redis:\/\/ or rediss:\/\/ URL, got "localhost"/);
     await mistake(`sources: [a.mp4, b.mp4]\n${ALGO}record: { path: out/run.mp4 }\n`, 'record.path', /with 2 sources the path needs \{source\}/);
+    await mistake(`sources: [a/cam.mp4, b/cam.mp4]\n${ALGO}record: { path: "out/{source}.mp4" }\n`, 'sources[1]', /sources\[0\] and sources\[1\] would both record to out\/cam\.mp4; give them different ids/);
     await mistake(`sources: [a.mp4]\n${ALGO}record: { path: out/run.avi }\n`, 'record.path', /expected a path ending in \.mp4, got "out\/run\.avi"/);
     await mistake(`sources: [a.mp4]\n${ALGO}progress: loud\n`, 'progress', /progress: expected one of bar, events, none, got "loud"/);
     await mistake(`sources: [a.mp4]\n${ALGO}progress: { http: ftp://x }\n`, 'progress.http', /expected an http\(s\):\/\/ URL/);

@@ -10,6 +10,7 @@ import { type FramepipeError, isFramepipeError } from '../../core/errors.ts';
 import { parseSinkSpec } from '../../sinks/open.ts';
 import { createPipeline } from '../pipeline.ts';
 import { type ResolvedAlgorithm, resolveAlgorithms } from './algorithms.ts';
+import { recordName } from './names.ts';
 import { type ConfigOrigin, type ConfigPath, configError, type Locate, zodConfigError } from './errors.ts';
 import { type PipelineConfig, pipelineConfigSchema } from './schema.ts';
 
@@ -126,6 +127,12 @@ export function validatePipelineConfig(data: unknown, origin: ConfigOrigin): Pip
   });
   if (config.record && config.sources.length > 1 && !config.record.path.includes('{source}')) {
     throw configError(origin, ['record', 'path'], `with ${config.sources.length} sources the path needs {source} (e.g. out/{source}.mp4), got ${JSON.stringify(config.record.path)}`);
+  }
+  if (config.record) {
+    const names = config.sources.map((s) => recordName(s));
+    firstDuplicate(names, (i, j, name) => {
+      throw configError(origin, ['sources', i], `sources[${j}] and sources[${i}] would both record to ${config.record?.path.replaceAll('{source}', name)}; give them different ids`);
+    });
   }
   checkWithRunner(config, origin);
   return config;

@@ -5,7 +5,7 @@
  * output directory.
  */
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { FramepipeError } from '../../core/errors.ts';
 import type { Frame } from '../../core/types.ts';
 import type { VideoWarning } from '../../pipeline/options.ts';
@@ -16,6 +16,7 @@ import { webhookSink } from '../../sinks/webhook.ts';
 import type { Sink } from '../../sinks/types.ts';
 import type { HookContext, PipelineEvent, PipelineOptions, Position } from '../types.ts';
 import type { LoadedPipelineConfig } from './load.ts';
+import { recordName, sourceInput, sourceLabel } from './names.ts';
 import type { SinkConfig, SourceConfig } from './schema.ts';
 
 /** Hooks and places that are the caller's, not the file's. Every field is optional. */
@@ -74,13 +75,13 @@ export async function configToPipelines(loaded: LoadedPipelineConfig, options: C
   const pipelines: ConfiguredPipeline[] = [];
   for (const entry of config.sources) {
     const source = sourceInput(entry, baseDir);
-    const sourceId = typeof entry === 'string' || entry.id === undefined ? labelOf(typeof entry === 'string' ? entry : entry.url) : entry.id;
+    const sourceId = sourceLabel(entry);
     const algorithms = [];
     for (const a of loaded.algorithms) {
       const registration = { name: a.name, algorithm: await a.instantiate(), frameCount: a.frameCount, frameStep: a.frameStep, intervalSeconds: a.intervalSeconds };
       algorithms.push(registration);
     }
-    const recordPath = config.record ? resolve(outDir, config.record.path.replaceAll('{source}', fileSafe(entry))) : undefined;
+    const recordPath = config.record ? resolve(outDir, config.record.path.replaceAll('{source}', recordName(entry))) : undefined;
     const pipeline: PipelineOptions = {
       source,
       sourceId,
@@ -129,35 +130,6 @@ export async function configToPipelines(loaded: LoadedPipelineConfig, options: C
 
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** A string is a URL when it starts with a scheme (two letters or more, so `C:\…` stays a path). */
-function isUrl(text: string): boolean {
-  return /^[a-z][a-z0-9+.-]+:/i.test(text);
-}
-
-function sourceInput(entry: SourceConfig, baseDir: string): string {
-  const url = typeof entry === 'string' ? entry : entry.url;
-  return isUrl(url) || isAbsolute(url) ? url : resolve(baseDir, url);
-}
-
-/** The source as written, URLs without credentials or query string. */
-function labelOf(url: string): string {
-  if (!isUrl(url)) return url;
-  try {
-    const parsed = new URL(url);
-    return parsed.host === '' ? url.split('?')[0] as string : `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-  } catch {
-    return url;
-  }
-}
-
-/** What `{source}` becomes in a file name: the id, else the file name without extension; safe characters only. */
-function fileSafe(entry: SourceConfig): string {
-  const id = typeof entry === 'string' ? undefined : entry.id;
-  const url = typeof entry === 'string' ? entry : entry.url;
-  const name = id ?? basename(labelOf(url), extname(labelOf(url)));
-  return name.replace(/[^\w.-]+/g, '_') || 'source';
 }
 
 function sourceOpenOptions(entry: SourceConfig, baseDir: string, onWarning: (w: VideoWarning) => void): PipelineOptions['open'] {
