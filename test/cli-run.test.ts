@@ -68,6 +68,20 @@ describe('framepipe run', () => {
     assert.equal((await probeFrames(join(out, 'rec', 'sample.mp4'))).length, 150);
   });
 
+  it('isolate: true runs a module algorithm and a built-in in worker threads with the same results', async () => {
+    const algorithms = [
+      '  - { name: index, use: { module: ./algos.mjs, export: slow }, intervalSeconds: 1, isolate: true }',
+      '  - { name: stats, use: builtin:stats, intervalSeconds: 1, isolate: true }',
+    ];
+    const path = await config([`sources: ["${SAMPLE}"]`, 'algorithms:', ...algorithms, 'sinks: [isolated.jsonl]', 'progress: none'].join('\n'));
+    const { code, stdout, stderr } = await cli(['run', path, '--out-dir', join(dir, 'isolated')]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^ {2}index +5 +5 +0 +0 /m);
+    const results = (await readFile(join(dir, 'isolated', 'isolated.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(results.filter((r) => r.model === 'index').map((r) => r.output), [0, 30, 60, 90, 120]);
+    assert.equal(results.filter((r) => r.model === 'stats' && typeof r.output.brightness === 'number').length, 5);
+  });
+
   it('--dry-run checks the file and prints the plan without running or writing', async () => {
     const path = await config(`sources: [{ url: "${SAMPLE}", id: cam }]\nmode: realtime\nspeed: 2\nalgorithms: [{ name: s, use: builtin:scene, intervalSeconds: 0.25, frameCount: 1 }]\nsinks: [out/x.jsonl]\nrecord: { path: out/x.mp4 }\n`);
     const out = join(dir, 'dry');

@@ -62,7 +62,7 @@ describe('pipeline config mistakes', () => {
   });
 
   it('an unknown key is rejected with the closest allowed key', async () => {
-    await mistake(`sources: [a.mp4]\n${ALGO}    intervalSecond: 2\n`, 'algorithms[0].intervalSecond', /unknown key; did you mean intervalSeconds\? \(allowed: name, use, frameCount, frameStep, intervalSeconds, options\)/);
+    await mistake(`sources: [a.mp4]\n${ALGO}    intervalSecond: 2\n`, 'algorithms[0].intervalSecond', /unknown key; did you mean intervalSeconds\? \(allowed: name, use, frameCount, frameStep, intervalSeconds, isolate, options\)/);
     await mistake(`sources: [a.mp4]\n${ALGO}sink: [out.jsonl]\n`, 'sink', /sink: unknown key; did you mean sinks\?/);
     await mistake(`sources: [{ url: a.mp4, options: { timeout: 5 } }]\n${ALGO}`, 'sources[0].options.timeout', /did you mean timeoutMs\?/);
   });
@@ -178,6 +178,7 @@ describe('a valid pipeline config', () => {
       '  - { name: plain, use: { module: ./algos.mjs, export: plain }, intervalSeconds: 2 }',
       '  - { name: typed, use: { module: ./typed.ts }, intervalSeconds: 2 }',
       '  - { name: later, use: { module: ./algos.mjs, export: asyncFactory }, intervalSeconds: 2 }',
+      '  - { name: apart, use: { module: ./algos.mjs, export: createCounter, options: { step: 5 } }, intervalSeconds: 2, isolate: true }',
       'sinks:',
       '  - out/results.jsonl',
       '  - { type: webhook, url: "http://127.0.0.1:9/hook", batchSize: 10 }',
@@ -186,12 +187,14 @@ describe('a valid pipeline config', () => {
     const algos = (await import(pathToFileURL(join(dir, 'algos.mjs')).href)) as { made: number };
     const before = algos.made;
     const loaded = await loadPipelineConfig(at);
-    assert.equal(algos.made, before + 1, 'the factory runs once while loading');
-    assert.deepEqual(loaded.algorithms.map((a) => [a.name, a.kind]), [['scene', 'builtin'], ['count', 'module'], ['mean', 'module'], ['plain', 'module'], ['typed', 'module'], ['later', 'module']]);
+    assert.equal(algos.made, before + 2, 'each factory runs once while loading (the isolated one too, as a check)');
+    assert.deepEqual(loaded.algorithms.map((a) => [a.name, a.kind, a.isolate]), [
+      ['scene', 'builtin', false], ['count', 'module', false], ['mean', 'module', false], ['plain', 'module', false], ['typed', 'module', false], ['later', 'module', false], ['apart', 'module', true],
+    ]);
 
     const out = join(dir, 'outputs');
     await using run = await configToPipelines(loaded, { outDir: out });
-    assert.equal(algos.made, before + 2, 'the second source gets its own instance');
+    assert.equal(algos.made, before + 3, 'the second source gets its own instance; isolated ones are made in their worker');
     const [a, b] = run.pipelines;
     assert.ok(a && b && run.pipelines.length === 2);
     assert.equal(a.options.source, join(dir, 'clips/a.mp4'));
@@ -208,7 +211,7 @@ describe('a valid pipeline config', () => {
       assert.deepEqual(o.playback, { width: 320 });
       assert.equal(o.keepSinksOpen, true);
       assert.deepEqual(o.algorithms?.map((r) => [r.name, r.frameCount, r.frameStep, r.intervalSeconds]), [
-        ['scene', 1, 1, 0.5], ['count', 3, 2, 1], ['mean', 1, 1, 1], ['plain', 1, 1, 2], ['typed', 1, 1, 2], ['later', 1, 1, 2],
+        ['scene', 1, 1, 0.5], ['count', 3, 2, 1], ['mean', 1, 1, 1], ['plain', 1, 1, 2], ['typed', 1, 1, 2], ['later', 1, 1, 2], ['apart', 1, 1, 2],
       ]);
     }
     const instance = (p: typeof a, name: string) => p.options.algorithms?.find((r) => r.name === name)?.algorithm as unknown as Record<string, unknown>;
@@ -218,6 +221,8 @@ describe('a valid pipeline config', () => {
     assert.equal(instance(a, 'mean').scale, 3);
     assert.equal(instance(a, 'plain'), instance(b, 'plain'), 'a plain object export is shared');
     assert.equal(typeof instance(b, 'later').run, 'function');
+    assert.equal(instance(a, 'apart').id, `module:${join(dir, 'algos.mjs')}#createCounter`, 'an isolatedAlgorithm, loaded on init()');
+    assert.notEqual(instance(a, 'apart'), instance(b, 'apart'));
     assert.equal(run.sinks.length, 2);
     assert.equal(a.options.sinks, b.options.sinks);
     assert.deepEqual(run.sinks.map((s) => s.name.split(':')[0]), ['jsonl', 'webhook']);

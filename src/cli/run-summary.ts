@@ -19,7 +19,7 @@ export function formatPlan(loaded: LoadedPipelineConfig, run: ConfiguredPipeline
   const width = Math.max(...loaded.algorithms.map((a) => a.name.length));
   for (const a of loaded.algorithms) {
     const window = a.frameCount === 1 ? '1 frame' : `${a.frameCount} frames ${a.frameStep} apart`;
-    lines.push(`  ${a.name.padEnd(width)}  ${a.use}, every ${a.intervalSeconds}s of media, ${window}`);
+    lines.push(`  ${a.name.padEnd(width)}  ${a.use}, every ${a.intervalSeconds}s of media, ${window}${a.isolate ? ', in a worker thread' : ''}`);
   }
   lines.push(`sinks: ${run.sinks.length === 0 ? 'none' : run.sinks.map((s) => s.name).join(', ')}`);
   const records = run.pipelines.flatMap((p) => (p.recordPath ? [p.recordPath] : []));

@@ -13,6 +13,7 @@ import { BUILTIN_MODEL_NAMES, builtinModel, isBuiltinModelName } from '../../mod
 import { EXECUTION_PROVIDERS } from '../../models/onnx/index.ts';
 import { loadModel, type ModelFlags } from '../../models/spec.ts';
 import type { Model } from '../../models/types.ts';
+import { isolatedAlgorithm, type IsolatedSource } from '../isolated.ts';
 import type { Algorithm } from '../types.ts';
 import { type ConfigOrigin, type ConfigPath, configError, showValue, zodConfigError } from './errors.ts';
 import type { AlgorithmConfig, PipelineConfig } from './schema.ts';
@@ -25,12 +26,15 @@ export interface ResolvedAlgorithm {
   use: string;
   /** Which form `use` took. */
   kind: 'builtin' | 'hf' | 'onnx' | 'module';
+  /** Whether each instance runs in its own worker thread (`isolate: true`; see `isolatedAlgorithm`). */
+  isolate: boolean;
   frameCount: number;
   frameStep: number;
   intervalSeconds: number;
   /**
    * An instance for one more source. The first call returns the instance made while loading; later calls
-   * make new ones (a module that exports a plain object gives that same object every time).
+   * make new ones (a module that exports a plain object gives that same object every time). Isolated, every
+   * call gives a new `isolatedAlgorithm` that loads the algorithm in its worker on `init()`.
    */
   instantiate(): Promise<Model | Algorithm>;
 }
@@ -78,13 +82,40 @@ export async function resolveAlgorithms(config: PipelineConfig, ctx: ResolveCont
 
 async function resolveAlgorithm(entry: AlgorithmConfig, index: number, ctx: ResolveContext): Promise<ResolvedAlgorithm> {
   const at: ConfigPath = ['algorithms', index];
-  const base = { name: entry.name, frameCount: entry.frameCount ?? 1, frameStep: entry.frameStep ?? 1, intervalSeconds: entry.intervalSeconds };
+  const isolate = entry.isolate === true;
+  const resolved = await resolveUse(entry, at, ctx, isolate);
+  const instantiate = isolate ? async () => isolatedAlgorithm(resolved.isolated) : spare(resolved.first, resolved.make);
+  return {
+    name: entry.name,
+    kind: resolved.kind,
+    use: resolved.use,
+    isolate,
+    frameCount: entry.frameCount ?? 1,
+    frameStep: entry.frameStep ?? 1,
+    intervalSeconds: entry.intervalSeconds,
+    instantiate,
+  };
+}
+
+/** What a `use` resolved to: how to make an instance here, and how a worker thread makes one. */
+interface ResolvedUse {
+  kind: ResolvedAlgorithm['kind'];
+  use: string;
+  /** The instance made while checking; undefined when nothing was made here (`hf:` with isolate). */
+  first: Model | Algorithm | undefined;
+  make: () => Promise<Model | Algorithm>;
+  isolated: IsolatedSource;
+}
+
+async function resolveUse(entry: AlgorithmConfig, at: ConfigPath, ctx: ResolveContext, isolate: boolean): Promise<ResolvedUse> {
   if (typeof entry.use !== 'string') {
     if (entry.options !== undefined && entry.use.options !== undefined) {
       throw configError(ctx.origin, [...at, 'options'], 'give the options of a { module } algorithm once, either here or in use.options');
     }
-    const made = await resolveModule(entry.use.module, entry.use.export ?? 'default', entry.use.options ?? entry.options, at, ctx);
-    return { ...base, kind: 'module', use: made.use, instantiate: spare(made.first, made.make) };
+    const exportName = entry.use.export ?? 'default';
+    const options = entry.use.options ?? entry.options;
+    const made = await resolveModule(entry.use.module, exportName, options, at, ctx);
+    return { kind: 'module', use: made.use, first: made.first, make: made.make, isolated: { kind: 'module', module: made.file, export: exportName, options: options ?? {} } };
   }
   const spec = entry.use;
   if (spec.startsWith('builtin:')) {
@@ -93,24 +124,27 @@ async function resolveAlgorithm(entry: AlgorithmConfig, index: number, ctx: Reso
       throw configError(ctx.origin, [...at, 'use'], `unknown built-in model ${JSON.stringify(spec)}; available: ${BUILTIN_MODEL_NAMES.map((n) => `builtin:${n}`).join(', ')}`);
     }
     const make = async () => builtinModel(bare, entry.options as never);
+    // Built here even when isolated: it is cheap and checks the options before anything starts.
     const first = await modelOrConfigError(make, at, ctx);
-    return { ...base, kind: 'builtin', use: spec, instantiate: spare(first, make) };
+    return { kind: 'builtin', use: spec, first, make, isolated: { kind: 'spec', spec, options: entry.options } };
   }
   if (spec.startsWith('hf:')) {
     const flags = parseOptions(hfOptionsSchema, entry.options, at, ctx);
     const target = spec.slice(3);
     // A local model directory is relative to the config file, like every other input.
     const model = /^\.{1,2}[/\\]/.test(target) ? resolve(ctx.baseDir, target) : target;
-    const loadFlags: ModelFlags = { ...flags, cacheDir: flags.cacheDir === undefined ? undefined : resolve(ctx.baseDir, flags.cacheDir), onWarning: ctx.onWarning };
-    const make = () => loadModel(`hf:${model}`, loadFlags);
-    return { ...base, kind: 'hf', use: `hf:${model}`, instantiate: spare(await modelOrConfigError(make, at, ctx), make) };
+    const plain: ModelFlags = { ...flags, ...(flags.cacheDir === undefined ? {} : { cacheDir: resolve(ctx.baseDir, flags.cacheDir) }) };
+    const make = () => loadModel(`hf:${model}`, { ...plain, onWarning: ctx.onWarning });
+    // Isolated, the worker loads it: loading it here too would hold a second session for nothing.
+    const first = isolate ? undefined : await modelOrConfigError(make, at, ctx);
+    return { kind: 'hf', use: `hf:${model}`, first, make, isolated: { kind: 'spec', spec: `hf:${model}`, flags: plain } };
   }
   const file = resolve(ctx.baseDir, spec);
   if (spec.endsWith('.onnx') || existsSync(file)) {
     if (!existsSync(file)) throw configError(ctx.origin, [...at, 'use'], `model file not found: ${file}`);
     const flags = parseOptions(onnxOptionsSchema, entry.options, at, ctx);
     const make = () => loadModel(file, { ...flags, onWarning: ctx.onWarning });
-    return { ...base, kind: 'onnx', use: `onnx:${file}`, instantiate: spare(await modelOrConfigError(make, at, ctx), make) };
+    return { kind: 'onnx', use: `onnx:${file}`, first: await modelOrConfigError(make, at, ctx), make, isolated: { kind: 'spec', spec: file, flags } };
   }
   const hint = isBuiltinModelName(spec) ? `; did you mean builtin:${spec}?` : '';
   throw configError(
@@ -121,7 +155,7 @@ async function resolveAlgorithm(entry: AlgorithmConfig, index: number, ctx: Reso
 }
 
 /** An instantiate() that hands out `first` once, then makes new instances. */
-function spare<T>(first: T, make: () => Promise<T>): () => Promise<T> {
+function spare<T>(first: T | undefined, make: () => Promise<T>): () => Promise<T> {
   let kept: T | undefined = first;
   return async () => {
     if (kept === undefined) return make();
@@ -161,7 +195,7 @@ async function resolveModule(
   options: Record<string, unknown> | undefined,
   at: ConfigPath,
   ctx: ResolveContext,
-): Promise<{ use: string; first: Model | Algorithm; make: () => Promise<Model | Algorithm> }> {
+): Promise<{ use: string; file: string; first: Model | Algorithm; make: () => Promise<Model | Algorithm> }> {
   const file = isAbsolute(path) ? path : resolve(ctx.baseDir, path);
   const shown = relative(ctx.baseDir, file) || file;
   if (!existsSync(file)) throw configError(ctx.origin, [...at, 'use', 'module'], `module file not found: ${file}`);
@@ -197,7 +231,7 @@ async function resolveModule(
     }
     return instance as Model | Algorithm;
   };
-  return { use: `module:${file}#${exportName}`, first: await make(), make };
+  return { use: `module:${file}#${exportName}`, file, first: await make(), make };
 }
 
 function isClass(fn: unknown): boolean {

@@ -77,6 +77,7 @@ export const algorithmSchema = z.strictObject({
   frameCount: positiveInt().optional().meta({ description: 'Frames per call. Default 1.' }),
   frameStep: positiveInt().optional().meta({ description: 'Distance between the frames of one call, in buffered frames. Default 1.' }),
   intervalSeconds: positive('a number > 0').meta({ description: 'Media time between calls, seconds (fractional allowed).' }),
+  isolate: bool().optional().meta({ description: 'Run each instance in its own worker thread, so synchronous inference never holds playback. Default false.' }),
   options: freeOptions(
     'builtin: the model’s options; hf:/.onnx: inputSize, mean, std, providers, threads, cacheDir, offline. For { module } use `use.options`.',
   ).optional(),
