@@ -24,6 +24,8 @@ export * from './models/hf/index.ts';
 export { plannedFrameCount } from './sampling/planned.ts';
 export * from './schedule/index.ts';
 export * from './runner/index.ts';
+export * from './runner/config/index.ts';
+export { IMAGENET_MEAN, IMAGENET_STD, loadModel, MODEL_SPEC_FORMS, type ModelFlags, type ModelSpecKind, modelSpecKind } from './models/spec.ts';
 export * from './preprocess/overlay.ts';
 export { type FilterPlan, planFilterGraph } from './preprocess/filter-graph.ts';
 export type { FrameRef, Selection, Selector, Timeline } from './sampling/types.ts';

@@ -75,7 +75,7 @@ test('names must be non-empty and unique', () => {
 
 test('bufferFrames and startSeconds', () => {
   for (const value of [0, 2.5, -3, Number.NaN]) {
-    rejects([pose], { bufferFrames: value }, 'bufferFrames', /^buffer\.frames must be an integer ≥ 1/);
+    rejects([pose], { bufferFrames: value }, 'bufferFrames', /^bufferFrames must be an integer ≥ 1/);
   }
   for (const value of [-1, Infinity, Number.NaN]) {
     rejects([pose], { bufferFrames: 40, startSeconds: value }, 'startSeconds', /^startSeconds must be a finite number ≥ 0/);

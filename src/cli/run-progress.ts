@@ -40,8 +40,9 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
   const played = new Map<string, number>();
   let total = 0;
   let stopped: Promise<void> | null = null;
-  return {
-    countsFrames: hook !== null || options.display === 'bar',
+  const countsFrames = hook !== null || options.display === 'bar';
+  const progress: RunProgress = {
+    countsFrames,
     start(totals) {
       for (const source of totals.keys()) played.set(source, 0);
       total = [...totals.values()].reduce<number>((sum, n) => sum + (n ?? 0), 0);
@@ -53,7 +54,13 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
       display.frame(source, ptsSeconds, played.get(source) ?? 0);
       if (hook) hook.update([...played.values()].reduce((a, b) => a + b, 0));
     },
-    event: (source, event) => display.event(source, event),
+    event: (source, event) => {
+      if (event.type === 'frame') {
+        if (countsFrames) progress.frame(source, event.ptsSeconds);
+        return;
+      }
+      display.event(source, event);
+    },
     stop() {
       stopped ??= (async () => {
         display.stop();
@@ -62,6 +69,7 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
       return stopped;
     },
   };
+  return progress;
 }
 
 interface Display {

@@ -37,7 +37,6 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream, err
     outDir: values['out-dir'],
     signal: controller.signal,
     onEvent: (source, event) => progress.event(source, event),
-    ...(progress.countsFrames ? { onFrame: (source: string, frame: { ptsSeconds: number }) => progress.frame(source, frame.ptsSeconds) } : {}),
   });
   try {
     const pipelines = run.pipelines.map((p) => createOrConfigError(loaded, p.options));

@@ -142,6 +142,7 @@ export class RunContext {
    * recorder applies back-pressure; realtime a full encoder queue drops the frame (counted by the recorder).
    */
   async present(frame: Frame): Promise<void> {
+    this.emit({ type: 'frame', index: frame.index, ptsSeconds: frame.ptsSeconds });
     if (!this.hook && !this.recorder) return;
     const copy: Frame = { ...frame, data: frame.data.slice() };
     if (this.hook) await this.hook(copy, { latest: this.collector.latest, mode: this.mode });

@@ -145,6 +145,7 @@ export function isolatedAlgorithm<Out = unknown>(source: IsolatedSource): Isolat
       worker = null;
       if (!w) return;
       const exited = new Promise((resolve) => w.once('exit', resolve));
+      w.ref(); // keep the process alive until the worker has released its resources
       w.postMessage({ type: 'dispose' } satisfies ToAlgorithmWorker);
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       await w.terminate();

@@ -178,6 +178,7 @@ export interface PipelineOptions {
 /** Something that happened during a run. */
 export type PipelineEvent =
   | { type: 'state'; state: PipelineState; previous: PipelineState }
+  | { type: 'frame'; index: number; ptsSeconds: number }
   | { type: 'result'; algorithm: string; position: Position; latencyMs: number }
   | { type: 'drop'; algorithm: string; cause: DropCause; count: number; dueSeconds: number | null }
   | { type: 'algorithm-error'; algorithm: string; position: Position; error: Error }
