@@ -55,6 +55,8 @@ interface Level {
   drops: Record<string, number>;
   rssGrowth: number;
   rssMiB: number;
+  /** p99 of every run of this level, ascending. */
+  p99Runs?: number[];
   /** CPU time of this process (main thread and workers) per second of the window. */
   cores: number;
   pass: boolean;
@@ -129,7 +131,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Runs task G: the ladder of source counts up to the first miss (or `max`). */
-export async function taskG(_runs: number, options: { seconds?: number; max?: number } = {}): Promise<TaskResult> {
+export async function taskG(runs: number, options: { seconds?: number; max?: number } = {}): Promise<TaskResult> {
   const seconds = options.seconds ?? 10;
   const max = options.max ?? 16;
   const clip = await liveClip();
@@ -137,7 +139,15 @@ export async function taskG(_runs: number, options: { seconds?: number; max?: nu
   const budget = 2 * FRAME_MS + model;
   const levels: Level[] = [];
   for (let n = 1; n <= max; n = n < 4 ? n + 1 : n + 2) {
-    const l = await level(n, clip, seconds, budget);
+    // The median run by p99 (this machine's scheduling noise makes single runs unreliable).
+    const tries: Level[] = [];
+    for (let r = 0; r < runs; r++) {
+      tries.push(await level(n, clip, seconds, budget));
+      await sleep(1000); // let the previous run's workers and producers wind down
+    }
+    tries.sort((a, b) => a.p99Ms - b.p99Ms);
+    const l = tries[Math.floor((tries.length - 1) / 2)] as Level;
+    l.p99Runs = tries.map((t) => t.p99Ms);
     levels.push(l);
     console.error(`task G: ${n} sources → ${fmt(l.playedPerSecond, 1)} fps each, p99 ${fmt(l.p99Ms, 1)} ms, growth ${(l.rssGrowth * 100).toFixed(1)}%, ${l.pass ? 'pass' : 'miss'}`);
     if (!l.pass) break;
@@ -151,11 +161,11 @@ export async function taskG(_runs: number, options: { seconds?: number; max?: nu
     ratio: `${fmt(l.p99Ms / budget, 2)}× budget`,
     target: `p99 ≤ ${fmt(budget, 1)} ms, ≥ 97% frames, RSS growth ≤ 5%`,
     pass: l.pass,
-    note: `${fmt(l.playedPerSecond, 1)} fps/source (min ${(l.minPlayedShare * 100).toFixed(0)}%), drops ${Object.entries(l.drops).filter(([, c]) => c > 0).map(([k, c]) => `${k} ${c}`).join(', ') || 'none'}, RSS ${fmt(l.rssMiB, 0)} MiB (${(l.rssGrowth * 100).toFixed(1)}%), ${fmt(l.cores, 2)} cores busy`,
+    note: `p99 of ${l.p99Runs?.length ?? 1} runs: ${(l.p99Runs ?? [l.p99Ms]).map((v) => fmt(v, 0)).join(', ')} ms; ${fmt(l.playedPerSecond, 1)} fps/source (min ${(l.minPlayedShare * 100).toFixed(0)}%), drops ${Object.entries(l.drops).filter(([, c]) => c > 0).map(([k, c]) => `${k} ${c}`).join(', ') || 'none'}, RSS ${fmt(l.rssMiB, 0)} MiB (${(l.rssGrowth * 100).toFixed(1)}%), ${fmt(l.cores, 2)} cores busy`,
   }));
   const notes = [
     `Model time per window (offline, 720p frame → stats): ${fmt(model, 2)} ms; latency budget = 2 × ${fmt(FRAME_MS, 1)} ms + model = ${fmt(budget, 1)} ms.`,
-    `Each level runs ${seconds} s after a 3 s warm-up; producers are FFmpeg stream copies paced with -re, in the same machine.`,
+    `Each level runs ${runs} times for ${seconds} s after a 3 s warm-up (the median run by p99 is shown); producers are FFmpeg stream copies paced with -re, in the same machine.`,
     `Largest N meeting every target: ${best}.`,
   ];
   const miss = levels.find((l) => !l.pass);
@@ -171,5 +181,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(name);
     return i > 0 ? Number(process.argv[i + 1]) : undefined;
   };
-  printResult(await taskG(1, { seconds: arg('--seconds'), max: arg('--max') }));
+  const runs = arg('--runs') ?? 3;
+  printResult(await taskG(runs, { seconds: arg('--seconds'), max: arg('--max') }));
 }

@@ -134,6 +134,13 @@ describe('pipeline states', () => {
     assert.ok(report.framesPlayed < 50);
   });
 
+  it('a signal aborted before run() stops it at once with ERR_ABORTED', async () => {
+    const { pipeline } = await make({ signal: AbortSignal.abort() });
+    const err = await failure(() => pipeline.run());
+    assert.equal(err.code, 'ERR_ABORTED');
+    assert.equal(pipeline.state, 'stopped');
+  });
+
   it('disposes every algorithm and closes the sinks it opened, whatever the ending', async () => {
     const log: string[] = [];
     const tracked = { init: () => void log.push('init'), run: () => 1, dispose: () => void log.push('dispose') };

@@ -53,9 +53,15 @@ export class Pipeline {
    * Opens the source, initialises the algorithms and plays until the media ends or `stop()` is called.
    * Resolves with the report; rejects with the error that failed the run (the report is then on `report`).
    *
-   * @throws FramepipeError the source's, an algorithm's (`ERR_ALGORITHM`) or a sink's error.
+   * @throws FramepipeError the source's, an algorithm's (`ERR_ALGORITHM`) or a sink's error; `ERR_ABORTED` when `signal` was aborted before the run.
    */
   async run(): Promise<PipelineReport> {
+    if (this.#options.signal?.aborted && this.#state.current === 'created') {
+      this.#stopRequested = true;
+      this.#state.to('stopped');
+      this.#report = this.#emptyReport();
+      throw abortError(this.#options.signal);
+    }
     if (this.#running !== null || this.#state.current !== 'created') {
       throw new FramepipeError('ERR_INVALID_OPTIONS', `run() can be called once, on a created pipeline; this one is ${this.#state.current}.`, {
         details: { option: 'run', state: this.#state.current },
