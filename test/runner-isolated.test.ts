@@ -52,11 +52,11 @@ describe('isolated algorithms', () => {
       onEvent: (e) => void (e.type === 'result' && (got = true)),
     });
     assert.ok(playedBeforeFirst >= 3, `frames played during the first window: ${playedBeforeFirst}`);
-    assert.ok(isolated.report.framesLate <= 2, `late frames with the worker: ${isolated.report.framesLate}`);
     // The same computation in the main thread holds playback: frames are played late.
     const busy = { run: (frames: readonly Frame[]) => { const until = Date.now() + 150; while (Date.now() < until); return frames.at(-1)?.index; } };
     const inline = await results(busy, { mode: 'realtime' });
-    assert.ok(inline.report.framesLate > isolated.report.framesLate, `late frames in the main thread: ${inline.report.framesLate}`);
+    assert.ok(inline.report.framesLate >= 10, `late frames in the main thread: ${inline.report.framesLate}`);
+    assert.ok(isolated.report.framesLate * 3 < inline.report.framesLate, `late frames: ${isolated.report.framesLate} with the worker, ${inline.report.framesLate} in the main thread`);
   });
 
   it('reports a bad spec, a missing export and a non-algorithm at init', async () => {

@@ -93,7 +93,8 @@ describe('realtime pipeline over a file', () => {
     assert.equal(report.framesPlayed, 50);
     assert.equal(report.algorithms.idx?.fired, 50);
     assert.ok(report.wallMs >= 2300, `2 s + 0.5 s pause, took ${report.wallMs} ms`);
-    assert.equal(report.framesLate, 0);
+    // Had the clock not stopped, every frame after the pause (about 40) would be late.
+    assert.ok(report.framesLate < 10, `late frames: ${report.framesLate}`);
   });
 });
 
