@@ -7,7 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { asImage, createPipeline, drawLabel, fillRect, type Frame } from '../src/index.ts';
+import { asImage, createPipeline, drawLabel, fillRect, type Frame, resultsOverlay } from '../src/index.ts';
+import { summarize } from '../src/runner/results-overlay.ts';
 import { failure } from './helpers/assertions.ts';
 import { ffmpegRawFrames, probeFrames, probeStream } from './helpers/ffmpeg.ts';
 import { makeMedia } from './helpers/media.ts';
@@ -111,5 +112,33 @@ describe('recording', () => {
     assert.equal(err.code, 'ERR_SINK_WRITE');
     assert.equal(pipeline.report?.framesPlayed, 0);
     assert.deepEqual(log, ['init', 'dispose']);
+  });
+});
+
+describe('resultsOverlay', () => {
+  const frame = (): Frame => ({
+    index: 0, ptsSeconds: 0, durationSeconds: null, keyframe: true, decodedAtMs: 0,
+    width: 160, height: 120, format: 'rgb24', layout: 'hwc', dtype: 'uint8', data: new Uint8Array(160 * 120 * 3).fill(128),
+  });
+  const at = (f: Frame, x: number, y: number) => Array.from(f.data.subarray((y * f.width + x) * 3, (y * f.width + x) * 3 + 3));
+  const position = { index: 0, ptsSeconds: 0, wallclockMs: 0, dueSeconds: 0, frames: [0] };
+
+  it('draws detections as boxes and other results as text lines in a dark panel', async () => {
+    const f = frame();
+    const latest = new Map([
+      ['det', { result: [{ box: { x: 60, y: 60, width: 40, height: 30 }, label: 'cat', score: 0.9 }], position, receivedAtMs: 0 }],
+      ['stats', { result: { brightness: 0.51234, cut: false }, position, receivedAtMs: 0 }],
+    ]);
+    await resultsOverlay()(f, { latest, mode: 'offline' });
+    assert.notDeepEqual(at(f, 60, 75), [128, 128, 128], 'the box edge is drawn');
+    assert.deepEqual(at(f, 80, 75), [128, 128, 128], 'the inside of the box is untouched');
+    assert.deepEqual(at(f, 2, 2), [0, 0, 0], 'the text panel is dark');
+    assert.deepEqual(at(f, 150, 110), [128, 128, 128], 'the rest of the frame is untouched');
+  });
+
+  it('summarises results in one short line', () => {
+    assert.equal(summarize({ result: { brightness: 0.51234, cut: false, hist: new Float32Array(48) } }, 80), 'brightness=0.512 cut=false hist=[48 values]');
+    assert.equal(summarize({ result: [1, 2.5] }, 80), '[1, 2.500]');
+    assert.equal(summarize({ result: 'a'.repeat(100) }, 10), 'aaaaaaa...');
   });
 });

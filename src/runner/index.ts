@@ -8,3 +8,4 @@ export type {
   PipelineEvent, PipelineMode, PipelineOptions, PipelineReport, PipelineState, PlaybackSize, Position, RecordingReport, RecordOptions,
 } from './types.ts';
 export { type IsolatedAlgorithm, isolatedAlgorithm, type IsolatedSource } from './isolated.ts';
+export { resultsOverlay, type ResultsOverlayOptions } from './results-overlay.ts';

@@ -14,7 +14,8 @@ import { lanceSink } from '../../sinks/lance.ts';
 import { openSink, parseSinkSpec } from '../../sinks/open.ts';
 import { webhookSink } from '../../sinks/webhook.ts';
 import type { Sink } from '../../sinks/types.ts';
-import type { HookContext, PipelineEvent, PipelineOptions, Position } from '../types.ts';
+import { resultsOverlay } from '../results-overlay.ts';
+import type { FrameHook, HookContext, PipelineEvent, PipelineOptions, Position, RecordOptions } from '../types.ts';
 import type { LoadedPipelineConfig } from './load.ts';
 import { recordName, sourceInput, sourceLabel } from './names.ts';
 import type { SinkConfig, SourceConfig } from './schema.ts';
@@ -95,13 +96,13 @@ export async function configToPipelines(loaded: LoadedPipelineConfig, options: C
       playback: config.playback,
       sinks,
       keepSinksOpen: true,
-      record: config.record && recordPath ? { ...config.record, path: recordPath } : undefined,
+      record: config.record && recordPath ? recordOptions(config.record, recordPath) : undefined,
       onAlgorithmError: config.onAlgorithmError,
       signal: options.signal,
       open: sourceOpenOptions(entry, baseDir, (w) => options.onWarning?.(sourceId, w)),
       onEvent: options.onEvent && ((event) => options.onEvent?.(sourceId, event)),
       collect: options.collect && ((position, algorithm, result) => options.collect?.(sourceId, position, algorithm, result)),
-      onFrame: options.onFrame && ((frame, context) => options.onFrame?.(sourceId, frame, context)),
+      onFrame: frameHook(config.record?.overlay === true ? resultsOverlay() : undefined, options.onFrame && ((frame, context) => options.onFrame?.(sourceId, frame, context))),
     };
     pipelines.push({ sourceId, options: dropUndefined(pipeline), ...(recordPath ? { recordPath } : {}) });
   }
@@ -157,4 +158,19 @@ function openConfiguredSink(spec: SinkConfig, outDir: string): Sink {
     case 'webhook':
       return webhookSink(spec.url, dropUndefined({ headers: spec.headers, batchSize: spec.batchSize, timeoutMs: spec.timeoutMs, retry: spec.retry }));
   }
+}
+
+/** The runner's record options: the config's, minus `overlay` (which is a hook), at the resolved path. */
+function recordOptions(record: NonNullable<LoadedPipelineConfig['config']['record']>, path: string): RecordOptions {
+  const { overlay: _overlay, ...rest } = record;
+  return { ...rest, path };
+}
+
+/** The built-in results overlay, then the caller's hook; undefined when neither is set (no frame copies). */
+function frameHook(overlay: FrameHook | undefined, caller: FrameHook | undefined): FrameHook | undefined {
+  if (!overlay || !caller) return overlay ?? caller;
+  return async (frame, context) => {
+    await overlay(frame, context);
+    await caller(frame, context);
+  };
 }

@@ -130,7 +130,8 @@ export const recordSchema = z.strictObject({
     .meta({ description: 'x264 constant rate factor. Default 23.' }),
   preset: oneOf(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']).optional().meta({ description: 'x264 preset. Default veryfast.' }),
   maxQueuedFrames: positiveInt().optional().meta({ description: 'Realtime: frames waiting for the encoder before new ones are dropped. Default 30.' }),
-}, { error: 'a mapping { path, width?, height?, crf?, preset?, maxQueuedFrames? }' });
+  overlay: bool().optional().meta({ description: 'Draw every algorithm’s latest result on the recorded frames: detections as labelled boxes, other results as text. Default false.' }),
+}, { error: 'a mapping { path, width?, height?, crf?, preset?, maxQueuedFrames?, overlay? }' });
 
 /**
  * How `framepipe run` shows progress: bars (plain lines off a terminal), JSON event lines, or nothing.
