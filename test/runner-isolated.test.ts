@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { builtinModel, createPipeline, type Frame, isolatedAlgorithm, type PipelineOptions } from '../src/index.ts';
+import { builtinModel, createPipeline, type Frame, isolatedAlgorithm, loadModel, type PipelineOptions } from '../src/index.ts';
 import { failure } from './helpers/assertions.ts';
 import { makeMedia } from './helpers/media.ts';
 
 const MODULE = fileURLToPath(new URL('./fixtures/algorithms/busy.mjs', import.meta.url));
+const TINY_CLIP = fileURLToPath(new URL('../../shared/fixtures/tiny-clip', import.meta.url));
 
 function clip(): Promise<string> {
   return makeMedia('runner-iso-25fps.mp4', [
@@ -34,6 +35,16 @@ describe('isolated algorithms', () => {
     const isolated = await results(isolatedAlgorithm({ kind: 'spec', spec: 'builtin:stats' }));
     assert.equal(isolated.out.length, 10);
     assert.deepEqual(isolated.out, inline.out);
+  });
+
+  it('an ONNX Runtime model (tiny CLIP) in a worker gives the same embeddings as in the main thread', async () => {
+    const inline = await results(await loadModel(`hf:${TINY_CLIP}`, { offline: true }));
+    const isolated = await results(isolatedAlgorithm({ kind: 'spec', spec: `hf:${TINY_CLIP}`, flags: { offline: true } }));
+    assert.equal(isolated.out.length, 10);
+    isolated.out.forEach((embedding, i) => {
+      assert.ok(embedding instanceof Float32Array);
+      assert.deepEqual(Array.from(embedding), Array.from(inline.out[i] as Float32Array));
+    });
   });
 
   it('loads a module export: a class with options, a factory function, a plain object', async () => {
