@@ -98,6 +98,43 @@ describe('realtime pipeline over a file', () => {
   });
 });
 
+describe('realtime lateness', () => {
+  /** A hook that holds the main thread for 300 ms at frame 10, as a long synchronous step would. */
+  const stall = (frame: Frame) => {
+    if (frame.index !== 10) return;
+    const until = Date.now() + 300;
+    while (Date.now() < until);
+  };
+
+  it('without a limit, frames behind the clock are played late and counted', async () => {
+    const report = await createPipeline({
+      source: await clip(), mode: 'realtime', onFrame: stall,
+      algorithms: [{ name: 'idx', algorithm: { run: (f: readonly Frame[]) => f[0]?.index }, intervalSeconds: 0.04 }],
+    }).run();
+    assert.equal(report.framesPlayed, 50);
+    assert.ok(report.framesLate >= 5, `late: ${report.framesLate}`);
+    assert.equal(report.framesSkipped.late, 0);
+  });
+
+  it('with maxLatenessMs, frames too far behind are dropped (counted) and playback catches up', async () => {
+    const report = await createPipeline({
+      source: await clip(), mode: 'realtime', onFrame: stall, maxLatenessMs: 80,
+      algorithms: [{ name: 'idx', algorithm: { run: (f: readonly Frame[]) => f[0]?.index }, intervalSeconds: 0.04 }],
+    }).run();
+    assert.ok(report.framesSkipped.late >= 4, `dropped late: ${report.framesSkipped.late}`);
+    assert.equal(report.framesPlayed + report.framesSkipped.late, 50);
+    assert.ok(report.framesLate <= 3, `played late: ${report.framesLate}`);
+    // The due times of the dropped frames are reported as skipped, not lost.
+    const a = report.algorithms.idx as AlgorithmReport;
+    assert.equal(a.fired + a.dropped.skipped, 50);
+  });
+
+  it('rejects maxLatenessMs offline', () => {
+    assert.throws(() => createPipeline({ source: 'x.mp4', maxLatenessMs: 10, algorithms: [{ name: 'a', algorithm: { run: () => 1 }, intervalSeconds: 1 }] }),
+      /maxLatenessMs applies to mode 'realtime'/);
+  });
+});
+
 describe('realtime pipeline over a paced live source', () => {
   /** Starts a pipeline on a live producer, retrying the open until the producer listens. */
   async function live(options: Omit<PipelineOptions, 'source'>, act: (p: Pipeline, producer: { restart(): Promise<void>; kill(): Promise<void> }) => void) {

@@ -31,7 +31,7 @@ export function formatPlan(loaded: LoadedPipelineConfig, run: ConfiguredPipeline
 /** One source's summary: how it ended, frames, then a row per algorithm and the recording. */
 export function formatSummary(source: string, report: PipelineReport): string {
   const how = report.state === 'failed' ? `failed: ${codeOf(report.error)}: ${report.error?.message ?? ''}` : report.reason === 'ended' ? 'ended' : 'stopped';
-  const skipped = report.framesSkipped.targetFps + report.framesSkipped.beforeStart + report.framesSkipped.paused;
+  const skipped = report.framesSkipped.targetFps + report.framesSkipped.beforeStart + report.framesSkipped.paused + report.framesSkipped.late;
   const late = report.mode === 'realtime' ? `, ${report.framesLate} late` : '';
   const lines = [`${source}: ${how}; ${report.framesPlayed} frames played (${report.framesDecoded} decoded, ${skipped} skipped${late}) in ${(report.wallMs / 1000).toFixed(2)}s`];
   const names = Object.keys(report.algorithms);

@@ -70,7 +70,7 @@ export class RunContext {
   framesDecoded = 0;
   framesPlayed = 0;
   framesLate = 0;
-  skipped = { targetFps: 0, beforeStart: 0, paused: 0 };
+  skipped = { targetFps: 0, beforeStart: 0, paused: 0, late: 0 };
   /** The first error that ends the run. */
   failure: FramepipeError | null = null;
 

@@ -44,6 +44,8 @@ export function validatePipelineOptions(
   }
   positive('targetFps', options.targetFps, 1000);
   positive('speed', options.speed, 100);
+  positive('maxLatenessMs', options.maxLatenessMs, 3_600_000);
+  if (options.maxLatenessMs !== undefined && mode === 'offline') throw invalid('maxLatenessMs', options.maxLatenessMs, "maxLatenessMs applies to mode 'realtime'; offline plays every frame");
   if (options.speed !== undefined && mode === 'offline') throw invalid('speed', options.speed, "speed applies to mode 'realtime'; offline runs as fast as it can");
   if (options.playback !== undefined) {
     if (typeof options.playback !== 'object' || options.playback === null) throw invalid('playback', options.playback, 'give { width?, height? }');

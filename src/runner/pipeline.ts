@@ -159,7 +159,7 @@ export class Pipeline {
       const loop = { bufferFrames, startSeconds: o.startSeconds, targetFps: o.targetFps };
       fired = o.mode === 'offline'
         ? await runOffline(ctx, frames, loop)
-        : await runRealtime(ctx, frames, { ...loop, live: video.info.isLive, speed: o.speed, drainTimeoutMs: DRAIN_TIMEOUT_MS });
+        : await runRealtime(ctx, frames, { ...loop, live: video.info.isLive, speed: o.speed, maxLatenessMs: o.maxLatenessMs, drainTimeoutMs: DRAIN_TIMEOUT_MS });
       if (ctx.failure) throw ctx.failure;
       await ctx.collector.drain();
     } catch (err) {
@@ -223,7 +223,7 @@ export class Pipeline {
     const latency = new LatencyHistogram().summary();
     return {
       mode: this.#options.mode, state: 'stopped', reason: 'stopped', framesDecoded: 0, framesPlayed: 0,
-      framesSkipped: { targetFps: 0, beforeStart: 0, paused: 0 }, framesLate: 0, algorithms: {}, latency, wallMs: 0, peakBufferedFrames: 0,
+      framesSkipped: { targetFps: 0, beforeStart: 0, paused: 0, late: 0 }, framesLate: 0, algorithms: {}, latency, wallMs: 0, peakBufferedFrames: 0,
     };
   }
 

@@ -16,6 +16,8 @@ export interface RealtimeLoopOptions extends LoopOptions {
   live: boolean;
   /** Playback speed for files. */
   speed: number;
+  /** Frames later than this are dropped (counted in `framesSkipped.late`); undefined: none. */
+  maxLatenessMs?: number;
   /** How long to wait for running algorithms when the run ends, ms. */
   drainTimeoutMs: number;
 }
@@ -67,8 +69,13 @@ export async function runRealtime(ctx: RunContext, frames: AsyncIterable<Frame>,
       const dueMs = clock.dueMs(frame.ptsSeconds);
       if (!(await waitUntil(ctx, clock, dueMs))) break;
       arrivalMs = clock.dueMs(frame.ptsSeconds);
-      if (Date.now() - arrivalMs > clock.frameIntervalMs(frame)) ctx.framesLate += 1;
     }
+    const lateness = Date.now() - arrivalMs;
+    if (options.maxLatenessMs !== undefined && lateness > options.maxLatenessMs) {
+      ctx.skipped.late += 1;
+      continue;
+    }
+    if (!options.live && lateness > clock.frameIntervalMs(frame)) ctx.framesLate += 1;
     ctx.store.push(frame);
     ctx.framesPlayed += 1;
     if (policy) {

@@ -145,6 +145,13 @@ export interface PipelineOptions {
   targetFps?: number;
   /** Realtime playback speed for files (1 = their own pace). Live sources always play as they arrive. Default 1. */
   speed?: number;
+  /**
+   * Realtime: a frame that would be played more than this many ms after it was due (a file: its paced play
+   * time; live: when it was decoded) is dropped instead, counted in `framesSkipped.late`, so a run that falls
+   * behind catches up with the clock or the live edge instead of lagging further. Default: no limit (late
+   * frames are played and counted in `framesLate`).
+   */
+  maxLatenessMs?: number;
   /** Frames in the bounded frame buffer. Default: the largest window a registration needs. */
   bufferFrames?: number;
   /** Size of the played frames. Default: the source's displayed size. */
@@ -211,8 +218,8 @@ export interface PipelineReport {
   framesDecoded: number;
   /** Frames played (offered to the schedule, the hook and the recording). */
   framesPlayed: number;
-  /** Frames not played: skipped by `targetFps`, before the start, or discarded while paused (live). */
-  framesSkipped: { targetFps: number; beforeStart: number; paused: number };
+  /** Frames not played: skipped by `targetFps`, before the start, discarded while paused (live), or later than `maxLatenessMs`. */
+  framesSkipped: { targetFps: number; beforeStart: number; paused: number; late: number };
   /** Realtime files: frames played more than one frame interval after their due wall time. */
   framesLate: number;
   /** Per algorithm, in registration order. */

@@ -105,6 +105,9 @@ export function validatePipelineConfig(data: unknown, origin: ConfigOrigin): Pip
   if (config.speed !== undefined && config.mode !== 'realtime') {
     throw configError(origin, ['speed'], 'speed applies to mode: realtime only (offline runs as fast as it can); remove it or set mode: realtime');
   }
+  if (config.maxLatenessMs !== undefined && config.mode !== 'realtime') {
+    throw configError(origin, ['maxLatenessMs'], 'maxLatenessMs applies to mode: realtime only (offline plays every frame); remove it or set mode: realtime');
+  }
   for (const a of config.algorithms) {
     const span = ((a.frameCount ?? 1) - 1) * (a.frameStep ?? 1) + 1;
     if (config.bufferFrames !== undefined && span > config.bufferFrames) {
@@ -141,9 +144,10 @@ export function validatePipelineConfig(data: unknown, origin: ConfigOrigin): Pip
 /** The runner's own checks of the same numbers, so a rule this file does not know of still fails here. */
 function checkWithRunner(config: PipelineConfig, origin: ConfigOrigin): void {
   const algorithms = config.algorithms.map((a) => ({ ...a, algorithm: { run: () => null } }));
-  const { mode, startSeconds, endSeconds, targetFps, speed, bufferFrames, playback, record, onAlgorithmError } = config;
+  const { mode, startSeconds, endSeconds, targetFps, speed, maxLatenessMs, bufferFrames, playback, onAlgorithmError } = config;
+  const record = config.record && { ...config.record, overlay: undefined };
   try {
-    createPipeline({ source: origin.file, mode, algorithms, startSeconds, endSeconds, targetFps, speed, bufferFrames, playback, record, onAlgorithmError });
+    createPipeline({ source: origin.file, mode, algorithms, startSeconds, endSeconds, targetFps, speed, maxLatenessMs, bufferFrames, playback, record, onAlgorithmError });
   } catch (err) {
     if (!isFramepipeError(err) || err.code !== 'ERR_INVALID_OPTIONS') throw err;
     const index = config.algorithms.findIndex((a) => a.name === err.details.algorithm);

@@ -92,6 +92,7 @@ export async function configToPipelines(loaded: LoadedPipelineConfig, options: C
       endSeconds: config.endSeconds,
       targetFps: config.targetFps,
       speed: config.speed,
+      maxLatenessMs: config.maxLatenessMs,
       bufferFrames: config.bufferFrames,
       playback: config.playback,
       sinks,

@@ -183,6 +183,7 @@ export const pipelineConfigSchema = z
     endSeconds: positive('a number of seconds > 0').optional().meta({ description: 'Stop at this media time (exclusive), seconds. Default: the end.' }),
     targetFps: positive('a frame rate > 0 and ≤ 1000').max(1000, { error: 'a frame rate > 0 and ≤ 1000' }).optional().meta({ description: 'Play at this frame rate, skipping frames in between. Default: every frame.' }),
     speed: positive('a speed factor > 0 and ≤ 100').max(100, { error: 'a speed factor > 0 and ≤ 100' }).optional().meta({ description: 'Realtime playback speed for files (1 = own pace). Default 1.' }),
+    maxLatenessMs: positive('a number of ms > 0').optional().meta({ description: 'Realtime: drop (and count) frames that would play more than this many ms late, to catch up with the clock or the live edge. Default: no limit.' }),
     bufferFrames: positiveInt('an integer from 1 to 16384').max(16384, { error: 'an integer from 1 to 16384' }).optional().meta({ description: 'Frames in the bounded frame buffer. Default: the largest window an algorithm needs.' }),
     playback: playbackSchema.optional().meta({ description: 'Size of the played frames. Default: the displayed size.' }),
     algorithms: z.array(algorithmSchema, { error: 'a list of algorithms' }).min(1, { error: 'a list of at least one algorithm' }),
