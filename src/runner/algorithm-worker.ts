@@ -12,6 +12,7 @@ import type { Model } from '../models/types.ts';
 import { isModel } from './algorithms.ts';
 import type { FromAlgorithmWorker, IsolatedSource, ToAlgorithmWorker } from './isolated.ts';
 import { createModelFrames, type ModelFrames } from './model-frames.ts';
+import { instantiateExport } from './module-export.ts';
 import type { Algorithm } from './types.ts';
 
 if (isMainThread || !parentPort) throw new Error('algorithm-worker.ts runs as a worker thread; use isolatedAlgorithm().');
@@ -39,18 +40,11 @@ async function load(source: IsolatedSource): Promise<{ instance: Model | Algorit
   const name = source.export ?? 'default';
   const mod = (await import(url)) as Record<string, unknown>;
   if (!(name in mod)) throw new FramepipeError('ERR_INVALID_OPTIONS', `${source.module} has no export ${JSON.stringify(name)}`);
-  const made = await instantiate(mod[name], source.options);
+  const made = await instantiateExport(mod[name], source.options);
   if (typeof (made as { run?: unknown })?.run !== 'function') {
     throw new FramepipeError('ERR_INVALID_OPTIONS', `export ${JSON.stringify(name)} of ${source.module} is not an algorithm: it needs a run(frames) method`);
   }
   return { instance: made as Model | Algorithm, id: `module:${source.module}#${name}` };
-}
-
-/** An object is used as is; a class is constructed with the options; a function is called with them. */
-async function instantiate(value: unknown, options: unknown): Promise<unknown> {
-  if (typeof value !== 'function') return value;
-  if (/^class[\s{]/.test(Function.prototype.toString.call(value))) return new (value as new (o: unknown) => unknown)(options);
-  return (value as (o: unknown) => unknown)(options);
 }
 
 async function run(id: number, window: Frame[], context: Extract<ToAlgorithmWorker, { type: 'run' }>['context']): Promise<void> {

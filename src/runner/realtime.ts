@@ -106,11 +106,13 @@ async function drain(inFlight: Set<Promise<void>>, timeoutMs: number): Promise<v
   clearTimeout(timer);
 }
 
-/** Holds playback while paused; the clock then resumes where it stopped. */
-async function resumeAfterPause(ctx: RunContext, clock: PlaybackClock): Promise<void> {
+/** Holds playback while paused; the clock then resumes where it stopped. Returns the pause's length, ms. */
+async function resumeAfterPause(ctx: RunContext, clock: PlaybackClock): Promise<number> {
   const since = ctx.state.pausedAtMs ?? Date.now();
   await ctx.state.whileNotPaused();
-  clock.shift(Date.now() - since);
+  const paused = Date.now() - since;
+  clock.shift(paused);
+  return paused;
 }
 
 /** Sleeps until `dueMs` (epoch ms), pausing and stopping as asked. Returns false when the run is ending. */
@@ -119,9 +121,7 @@ async function waitUntil(ctx: RunContext, clock: PlaybackClock, dueMs: number): 
   for (;;) {
     if (ctx.state.ending || ctx.failure) return false;
     if (ctx.state.paused) {
-      const before = clock.dueMs(0);
-      await resumeAfterPause(ctx, clock);
-      target += clock.dueMs(0) - before;
+      target += await resumeAfterPause(ctx, clock);
       continue;
     }
     const remaining = target - Date.now();

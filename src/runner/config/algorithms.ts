@@ -14,6 +14,7 @@ import { EXECUTION_PROVIDERS } from '../../models/onnx/index.ts';
 import { loadModel, type ModelFlags } from '../../models/spec.ts';
 import type { Model } from '../../models/types.ts';
 import { isolatedAlgorithm, type IsolatedSource } from '../isolated.ts';
+import { instantiateExport, isClass } from '../module-export.ts';
 import type { Algorithm } from '../types.ts';
 import { type ConfigOrigin, type ConfigPath, configError, showValue, zodConfigError } from './errors.ts';
 import type { AlgorithmConfig, PipelineConfig } from './schema.ts';
@@ -217,7 +218,7 @@ async function resolveModule(
   const make = async (): Promise<Model | Algorithm> => {
     let instance: unknown;
     try {
-      instance = typeof exported !== 'function' ? exported : isClass(exported) ? new (exported as new (o: unknown) => unknown)(options ?? {}) : await (exported as (o: unknown) => unknown)(options ?? {});
+      instance = await instantiateExport(exported, options);
     } catch (err) {
       throw configError(ctx.origin, [...at, 'use'], `${label} threw while creating the algorithm: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
@@ -232,10 +233,6 @@ async function resolveModule(
     return instance as Model | Algorithm;
   };
   return { use: `module:${file}#${exportName}`, file, first: await make(), make };
-}
-
-function isClass(fn: unknown): boolean {
-  return typeof fn === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
 
 function describe(value: unknown): string {
