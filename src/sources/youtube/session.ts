@@ -66,9 +66,19 @@ export async function openInnertube(request: SessionRequest): Promise<Innertube>
  */
 export function boundedFetch(base: typeof fetch, timeoutMs: number, signal?: AbortSignal): typeof fetch {
   return (input, init) => {
-    const signals = [AbortSignal.timeout(timeoutMs)];
-    if (signal) signals.push(signal);
-    return base(input, { ...init, signal: AbortSignal.any(signals) });
+    // An explicit controller and timer, not AbortSignal.any([AbortSignal.timeout(…), signal]): a timeout signal
+    // inside a composite can be garbage-collected before it fires (nodejs/node#57736), leaving a stalled
+    // request waiting forever. The timer's closure holds the controller until the deadline.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      controller.abort(new DOMException(`The request took longer than ${timeoutMs} ms.`, 'TimeoutError'));
+    }, timeoutMs);
+    timer.unref();
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return base(input, { ...init, signal: controller.signal });
   };
 }
 
